@@ -1,0 +1,3 @@
+"""storedesk: self-hosted customer service for online shops."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""Writes for agents, teams, API tokens and the audit log."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from storedesk.accounts.enums import Role
+from storedesk.accounts.models import Agent, ApiToken, AuditLog, Team
+from storedesk.core.errors import ValidationError
+
+TOKEN_PREFIX = "sdk"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit_log(
+    *, actor: Agent | None, action: str, target=None, data: dict | None = None
+) -> AuditLog:
+    return AuditLog.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+    )
+
+
+def agent_create(
+    *,
+    username: str,
+    password: str | None,
+    role: str = Role.AGENT,
+    email: str = "",
+    display_name: str = "",
+    stores=(),
+    teams=(),
+    is_superuser: bool = False,
+    actor: Agent | None = None,
+) -> Agent:
+    """Create an agent. ``password=None`` leaves the account without a usable password."""
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}.", field="role")
+    if Agent.objects.filter(username__iexact=username).exists():
+        raise ValidationError("This username is taken.", field="username")
+    with transaction.atomic():
+        agent = Agent(
+            username=username,
+            email=email,
+            role=role,
+            display_name=display_name,
+            is_superuser=is_superuser,
+            is_staff=is_superuser or role == Role.ADMIN,
+        )
+        if password is None:
+            agent.set_unusable_password()
+        else:
+            agent.set_password(password)
+        agent.save()
+        if stores:
+            agent.stores.set(stores)
+        for team in teams:
+            team.members.add(agent)
+        audit_log(actor=actor, action="agent.created", target=agent, data={"role": role})
+    return agent
+
+
+def team_create(*, name: str, members=()) -> Team:
+    team = Team.objects.create(name=name)
+    if members:
+        team.members.set(members)
+    return team
+
+
+def api_token_create(*, agent: Agent, name: str = "api") -> tuple[ApiToken, str]:
+    """Create a token for ``agent``. Returns the row and the secret, which is shown only once
+    (only its SHA-256 is stored)."""
+    prefix = secrets.token_hex(6)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        agent=agent, name=name, prefix=prefix, token_hash=_hash_token(secret)
+    )
+    audit_log(actor=agent, action="api_token.created", target=token, data={"name": name})
+    return token, secret
+
+
+def api_token_authenticate(secret: str) -> Agent | None:
+    """The active agent owning ``secret``, or ``None``. Constant-time comparison."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.select_related("agent")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.token_hash, _hash_token(secret)):
+        return None
+    if not token.agent.is_active:
+        return None
+    now = timezone.now()
+    # Written at most once a minute per token: no write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.agent
+
+
+def api_token_revoke(*, token: ApiToken, actor: Agent) -> None:
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    audit_log(actor=actor, action="api_token.revoked", target=token)

@@ -1,0 +1,292 @@
+"""The ``storedesk`` command.
+
+``storedesk demo`` sets up everything in a home directory (SQLite, secret key, demo data,
+admin user) and runs the server with the worker in-process. Other subcommands run one part
+each, for production layouts: ``serve`` (ASGI) on N machines, ``worker`` on M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+
+def _setup_django(home: str | None = None) -> None:
+    if home:
+        os.environ["STOREDESK_HOME"] = str(Path(home).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storedesk.config.settings")
+    Path(os.environ.get("STOREDESK_HOME", "var")).mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _admin_password_file() -> Path:
+    from django.conf import settings
+
+    return settings.HOME / "admin-password.txt"
+
+
+def ensure_admin(username: str = "admin") -> tuple[str, str | None]:
+    """Create the admin user with a generated password if missing. Returns the username and
+    the password (kept, readable only by this user, in the home directory for the demo)."""
+    from storedesk.accounts.enums import Role
+    from storedesk.accounts.models import Agent
+    from storedesk.accounts.services import agent_create
+
+    password_file = _admin_password_file()
+    if Agent.objects.filter(username=username).exists():
+        password = password_file.read_text().strip() if password_file.exists() else None
+        return username, password
+    password = secrets.token_urlsafe(12)
+    agent_create(
+        username=username,
+        password=password,
+        role=Role.ADMIN,
+        display_name="Administrator",
+        is_superuser=True,
+    )
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    return username, password
+
+
+class _InProcessConsumer:
+    """The huey consumer on threads inside the server process (embedded mode)."""
+
+    def __init__(self, workers: int = 2):
+        from huey.consumer import Consumer
+        from huey.contrib.djhuey import HUEY
+
+        class ThreadConsumer(Consumer):
+            def _set_signal_handlers(self):  # the server owns the signals
+                pass
+
+        self.consumer = ThreadConsumer(
+            HUEY, workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+        )
+
+    def start(self) -> None:
+        self.consumer.start()
+
+    def stop(self) -> None:
+        self.consumer.stop(graceful=True)
+
+
+def _run_server(host: str, port: int, *, with_worker: bool, workers: int = 2) -> None:
+    import uvicorn
+
+    consumer = _InProcessConsumer(workers) if with_worker else None
+    if consumer:
+        consumer.start()
+    config = uvicorn.Config(
+        "storedesk.config.asgi:application",
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level=os.environ.get("STOREDESK_LOG_LEVEL", "info").lower(),
+        proxy_headers=True,
+        ws="websockets",
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if consumer:
+            consumer.stop()
+
+
+def _free_port(host: str, preferred: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, preferred))
+            return preferred
+        except OSError:
+            probe.bind((host, 0))
+            return probe.getsockname()[1]
+
+
+def cmd_demo(args) -> int:
+    _setup_django(args.home)
+    from django.conf import settings
+
+    from storedesk.demo.loader import demo_loaded, load_demo
+
+    print(f"storedesk home: {settings.HOME}")
+    print("Migrating the database ...", flush=True)
+    _migrate()
+    if not demo_loaded():
+        print(
+            "Loading demo data (two stores, agents, contacts, orders, conversations) ...",
+            flush=True,
+        )
+        summary = load_demo()
+        print(f"  {summary}")
+    username, password = ensure_admin()
+    port = _free_port(args.host, args.port)
+    all_interfaces = args.host in {"0.0.0.0", "::"}  # noqa: S104
+    base = f"http://{'127.0.0.1' if all_interfaces else args.host}:{port}"
+    print()
+    print("storedesk is running.")
+    print(f"  Open:        {base}/")
+    print(f"  Admin:       {base}/admin/")
+    print(f"  API docs:    {base}/api/v1/docs")
+    print(f"  Health:      {base}/healthz")
+    print(f"  Sign in as:  {username} / {password or '(password set earlier)'}")
+    print("Press Ctrl-C to stop.", flush=True)
+    _run_server(args.host, port, with_worker=True)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _setup_django(args.home)
+    if args.migrate:
+        _migrate()
+    _run_server(args.host, args.port, with_worker=args.with_worker)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _setup_django(args.home)
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.workers, worker_type="thread")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    _setup_django(args.home)
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_createadmin(args) -> int:
+    _setup_django(args.home)
+    from storedesk.accounts.enums import Role
+    from storedesk.accounts.services import agent_create
+    from storedesk.core.errors import DomainError
+
+    password = args.password or secrets.token_urlsafe(12)
+    try:
+        agent_create(
+            username=args.username,
+            password=password,
+            email=args.email or "",
+            role=Role.ADMIN,
+            is_superuser=True,
+        )
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(
+        f"Created admin {args.username}" + ("" if args.password else f" with password {password}")
+    )
+    return 0
+
+
+def cmd_loaddemo(args) -> int:
+    _setup_django(args.home)
+    from storedesk.demo.loader import demo_loaded, load_demo
+
+    _migrate()
+    if demo_loaded() and not args.force:
+        print("Demo data is already loaded (use --force to add it again).")
+        return 0
+    print(load_demo(seed=args.seed))
+    return 0
+
+
+def cmd_token(args) -> int:
+    _setup_django(args.home)
+    from storedesk.accounts.models import Agent
+    from storedesk.accounts.services import api_token_create
+
+    agent = Agent.objects.filter(username=args.user, is_active=True).first()
+    if agent is None:
+        print(f"error: no active agent named {args.user!r}", file=sys.stderr)
+        return 2
+    _, secret = api_token_create(agent=agent, name=args.name)
+    print(secret)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    _setup_django(args.home)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["storedesk manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storedesk", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="data directory (default: $STOREDESK_HOME or ./var)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument(
+            "--home",
+            default=argparse.SUPPRESS,
+            help="data directory (default: $STOREDESK_HOME or ./var)",
+        )
+        command.set_defaults(func=func)
+        return command
+
+    demo = add("demo", cmd_demo, "set up and run everything on SQLite with demo data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
+    serve = add("serve", cmd_serve, "run the ASGI server (HTTP and websockets)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--with-worker", action="store_true", help="also run the worker")
+    serve.add_argument("--migrate", action="store_true", help="migrate before starting")
+
+    worker = add("worker", cmd_worker, "run the background worker (huey consumer)")
+    worker.add_argument("--workers", type=int, default=4)
+
+    add("migrate", cmd_migrate, "create or update the database tables")
+
+    createadmin = add("createadmin", cmd_createadmin, "create an administrator")
+    createadmin.add_argument("--username", default="admin")
+    createadmin.add_argument("--email")
+    createadmin.add_argument("--password", help="default: generated and printed")
+
+    loaddemo = add("loaddemo", cmd_loaddemo, "load the deterministic demo data")
+    loaddemo.add_argument("--seed", type=int, default=7)
+    loaddemo.add_argument("--force", action="store_true")
+
+    token = add("token", None, "manage API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_sub.add_parser("create", help="create a token and print it once")
+    token_create.add_argument("--user", required=True)
+    token_create.add_argument("--name", default="cli")
+    token_create.add_argument("--home", default=argparse.SUPPRESS)
+    token_create.set_defaults(func=cmd_token)
+
+    manage = add("manage", cmd_manage, "run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

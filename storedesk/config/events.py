@@ -1,0 +1,17 @@
+"""The one table of who reacts to which domain event.
+
+Keys are event classes (a handler listed for a base class receives every subclass);
+values are dotted paths of callables taking the event. Handlers run after commit, in the
+order listed, and must be idempotent.
+"""
+
+from storedesk.contacts.events import ContactMerged, ContactUpdated
+from storedesk.conversations.events import ConversationEvent, MessageCreated
+
+HANDLERS: dict[type, list[str]] = {
+    # Every conversation event is pushed live to agents who may see the store.
+    ConversationEvent: ["storedesk.core.realtime.publish_store_event"],
+    MessageCreated: ["storedesk.conversations.handlers.enqueue_delivery"],
+    ContactUpdated: ["storedesk.core.realtime.publish_store_event"],
+    ContactMerged: ["storedesk.core.realtime.publish_store_event"],
+}

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the production settings plus test-only switches.
+
+The database comes from ``STOREDESK_DATABASE_URL`` exactly as in production, so the same
+suite runs on SQLite and on PostgreSQL.
+"""
+
+from storedesk.config.settings import *  # noqa: F403
+from storedesk.config.settings import HUEY
+
+# Tasks run synchronously (still after commit) so tests see their effects.
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="storedesk-test-media-"))

@@ -1,0 +1,59 @@
+import dataclasses
+
+from storedesk.core.events import Event
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationEvent(Event):
+    """Base of events about one conversation; pushed to the store's real-time group."""
+
+    conversation_id: int
+    store_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationCreated(ConversationEvent):
+    name = "conversation.created"
+    inbox_id: int
+    contact_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageCreated(ConversationEvent):
+    name = "message.created"
+    message_id: int
+    kind: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageDeliveryChanged(ConversationEvent):
+    name = "message.delivery_changed"
+    message_id: int
+    delivery_status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationStatusChanged(ConversationEvent):
+    name = "conversation.status_changed"
+    old_status: str
+    new_status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationAssigned(ConversationEvent):
+    name = "conversation.assigned"
+    assignee_id: int | None
+    team_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationTagged(ConversationEvent):
+    name = "conversation.tagged"
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationContactChanged(ConversationEvent):
+    name = "conversation.contact_changed"
+    contact_id: int

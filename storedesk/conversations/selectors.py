@@ -1,0 +1,129 @@
+"""Reads for conversations. Every query is store-scoped through ``accounts.selectors``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from storedesk.accounts.selectors import scope_to_stores
+from storedesk.conversations.models import ActivityEvent, Attachment, Conversation, Message
+from storedesk.core.errors import NotFound, ValidationError
+from storedesk.core.pagination import SortKey, paginate
+
+SORTS: dict[str, tuple[SortKey, ...]] = {
+    # Waiting longest first; conversations nobody waits on come last.
+    "waiting": (SortKey("waiting_since", kind="datetime"), SortKey("id")),
+    "newest": (SortKey("created_at", True, "datetime"), SortKey("id", True)),
+    "oldest": (SortKey("created_at", kind="datetime"), SortKey("id")),
+    "updated": (SortKey("updated_at", True, "datetime"), SortKey("id", True)),
+    "priority": (
+        SortKey("priority", True),
+        SortKey("waiting_since", kind="datetime"),
+        SortKey("id"),
+    ),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationFilters:
+    status: tuple[str, ...] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    team_id: int | None = None
+    inbox_id: int | None = None
+    store_id: int | None = None
+    contact_id: int | None = None
+    tag: str = ""
+    language: str = ""
+    priority: int | None = None
+    q: str = ""
+
+
+def _base(actor) -> QuerySet[Conversation]:
+    return scope_to_stores(Conversation.objects.all(), actor)
+
+
+def conversation_list(
+    *,
+    actor,
+    filters: ConversationFilters,
+    sort: str = "waiting",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Conversation], str | None]:
+    """One page of the conversations ``actor`` may see, and the next page's cursor.
+    Costs two queries whatever the page size (rows, then their tags)."""
+    if sort not in SORTS:
+        raise ValidationError(f"Sort by one of: {', '.join(SORTS)}.", field="sort")
+    conversations = _base(actor)
+    f = filters
+    if f.status:
+        conversations = conversations.filter(status__in=f.status)
+    if f.unassigned:
+        conversations = conversations.filter(assignee__isnull=True)
+    elif f.assignee_id is not None:
+        conversations = conversations.filter(assignee_id=f.assignee_id)
+    for field in ("team_id", "inbox_id", "store_id", "contact_id", "priority"):
+        value = getattr(f, field)
+        if value is not None:
+            conversations = conversations.filter(**{field: value})
+    if f.language:
+        conversations = conversations.filter(language=f.language)
+    if f.tag:
+        conversations = conversations.filter(tags__name=f.tag.strip().lower())
+    if f.q:
+        conversations = conversations.filter(
+            Q(subject__icontains=f.q)
+            | Q(contact__name__icontains=f.q)
+            | Q(contact__email__icontains=f.q)
+        )
+    conversations = conversations.select_related(
+        "inbox", "contact", "assignee", "team"
+    ).prefetch_related("tags")
+    return paginate(conversations, SORTS[sort], cursor=cursor, limit=limit)
+
+
+def access_conversation(*, actor, id: int) -> Conversation:
+    """The conversation ``id`` if ``actor`` may see it; :class:`NotFound` otherwise."""
+    conversation = (
+        _base(actor)
+        .select_related("inbox", "contact", "assignee", "team", "store")
+        .prefetch_related("tags")
+        .filter(pk=id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+def message_list(
+    *, conversation: Conversation, after_id: int | None = None, limit: int = 100
+) -> tuple[list[Message], int | None]:
+    """Messages of a conversation (already access-checked), oldest first, with attachments.
+    Returns the page and the ``after_id`` of the next page."""
+    messages = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("sender_contact", "sender_agent")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("id")
+    )
+    if after_id is not None:
+        messages = messages.filter(id__gt=after_id)
+    rows = list(messages[: limit + 1])
+    next_after = rows[limit - 1].pk if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def activity_list(*, conversation: Conversation) -> list[ActivityEvent]:
+    return list(conversation.activity.select_related("actor").order_by("created_at", "id"))
+
+
+def access_attachment(*, actor, id: int) -> Attachment:
+    attachment = (
+        scope_to_stores(Attachment.objects.select_related("message"), actor).filter(pk=id).first()
+    )
+    if attachment is None:
+        raise NotFound("Attachment not found.")
+    return attachment

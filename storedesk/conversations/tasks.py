@@ -1,0 +1,30 @@
+"""Background work for conversations. Tasks receive ids and call services; the sweep
+re-drives anything a lost task left behind."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from storedesk.conversations import services
+from storedesk.conversations.enums import DeliveryStatus
+
+
+@db_task()
+def deliver_message(message_id: int) -> None:
+    status = services.message_deliver(message_id=message_id)
+    if status == DeliveryStatus.QUEUED:
+        from storedesk.conversations.models import Message
+
+        attempts = Message.objects.values_list("delivery_attempts", flat=True).get(pk=message_id)
+        deliver_message.schedule(args=(message_id,), delay=services.retry_delay_seconds(attempts))
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_outbound() -> None:
+    """Every minute: re-enqueue outbound messages stuck in ``queued``."""
+    for message_id in services.messages_due_for_delivery():
+        deliver_message(message_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def wake_snoozed() -> None:
+    services.conversations_wake_snoozed()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InboxesConfig(AppConfig):
+    name = "storedesk.inboxes"
+    label = "inboxes"

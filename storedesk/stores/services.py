@@ -1,0 +1,39 @@
+from zoneinfo import available_timezones
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from storedesk.accounts.services import audit_log
+from storedesk.core.errors import ValidationError
+from storedesk.stores.models import Store
+
+
+def store_create(
+    *,
+    name: str,
+    slug: str = "",
+    default_locale: str = "en",
+    supported_locales=(),
+    time_zone: str = "UTC",
+    actor=None,
+    **fields,
+) -> Store:
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationError("The store needs a name.", field="name")
+    if Store.objects.filter(slug=slug).exists():
+        raise ValidationError("A store with this slug exists.", field="slug")
+    if time_zone not in available_timezones():
+        raise ValidationError("Unknown time zone.", field="time_zone")
+    locales = list(dict.fromkeys([default_locale, *supported_locales]))
+    with transaction.atomic():
+        store = Store.objects.create(
+            name=name,
+            slug=slug,
+            default_locale=default_locale,
+            supported_locales=locales,
+            time_zone=time_zone,
+            **fields,
+        )
+        audit_log(actor=actor, action="store.created", target=store)
+    return store

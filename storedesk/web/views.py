@@ -1,0 +1,41 @@
+"""Public pages of the foundation: the landing page and the hosted contact form."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from storedesk.conversations.services import message_receive
+from storedesk.core.errors import DomainError, NotFound
+from storedesk.inboxes.adapters import adapter_for
+from storedesk.inboxes.adapters.base import InboundRejected
+from storedesk.inboxes.selectors import inbox_by_public_token
+
+FORM_FIELDS = ("name", "email", "subject", "message", "order_number")
+
+
+def home(request):
+    return render(request, "web/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def webform_page(request, token: str):
+    """The store's hosted contact form. Errors are shown next to their field and the
+    customer's input is kept."""
+    try:
+        inbox = inbox_by_public_token(token, kind="webform")
+    except NotFound:
+        return render(request, "web/not_found.html", status=404)
+    adapter = adapter_for(inbox)
+    values = {field: request.POST.get(field, "") for field in FORM_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            message_receive(inbox=inbox, inbound=adapter.parse(values))
+        except InboundRejected as exc:
+            errors[exc.field or "message"] = exc.message
+        except DomainError as exc:
+            errors[(exc.field or "message").split(".")[-1]] = exc.message
+        else:
+            context = {"store": inbox.store, "message": adapter.config.success_message}
+            return render(request, "web/webform_done.html", context, status=201)
+    context = {"store": inbox.store, "values": values, "errors": errors}
+    return render(request, "web/webform.html", context, status=422 if errors else 200)
