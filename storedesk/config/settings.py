@@ -160,6 +160,7 @@ else:
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves it; absent means a warning
 MEDIA_ROOT = Path(os.environ.get("STOREDESK_MEDIA_ROOT", str(HOME / "media")))
 # Attachments are never served from MEDIA_URL; only the access-checked download view serves them.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("STOREDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))

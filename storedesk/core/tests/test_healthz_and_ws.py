@@ -1,0 +1,96 @@
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from storedesk.config.asgi import application
+from storedesk.conversations import services
+from storedesk.core.testing import StoreFactory, committed_events, inbound, make_inbox
+
+
+@pytest.mark.django_db
+def test_healthz_reports_configuration():
+    response = Client().get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert body["database"]["vendor"] in {"sqlite", "postgresql"}
+    assert body["queue"] in {"SqliteHuey", "PriorityRedisHuey", "MemoryHuey"}
+    assert body["channel_layer"] == "InMemoryChannelLayer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_socket_receives_only_visible_store_events():
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    from storedesk.accounts.enums import Role
+    from storedesk.core.testing import AgentFactory
+
+    store_a = StoreFactory()
+    store_b = StoreFactory()
+    inbox_a, inbox_b = make_inbox(store_a), make_inbox(store_b)
+    restricted = AgentFactory(role=Role.RESTRICTED, stores=[store_a])
+
+    async def scenario():
+        # Authenticate as the restricted agent through a real session cookie.
+        client = Client()
+        await sync_to_async(client.force_login)(restricted)
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/agent/",
+            headers=[(b"cookie", cookie), (b"origin", b"http://localhost")],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        assert await communicator.receive_json_from() == {"event": "hello", "stores": 1}
+
+        def receive_in_both():
+            with committed_events():
+                services.message_receive(inbox=inbox_b, inbound=inbound("CANARY other store"))
+            with committed_events():
+                services.message_receive(inbox=inbox_a, inbound=inbound("visible"))
+
+        await sync_to_async(receive_in_both)()
+        seen = []
+        while not await communicator.receive_nothing(timeout=0.3):
+            seen.append(await communicator.receive_json_from())
+        await communicator.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+    assert {event["store_id"] for event in seen} == {store_a.pk}
+    assert [event["event"] for event in seen] == ["conversation.created", "message.created"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_socket_is_refused():
+    from asgiref.sync import async_to_sync
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, "/ws/agent/", headers=[(b"origin", b"http://localhost")]
+        )
+        connected, code = await communicator.connect()
+        return connected, code
+
+    connected, code = async_to_sync(scenario)()
+    assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_foreign_origin_is_refused(agent):
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    async def scenario():
+        client = Client()
+        await sync_to_async(client.force_login)(agent)
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/agent/",
+            headers=[(b"cookie", cookie), (b"origin", b"https://evil.example")],
+        )
+        connected, _ = await communicator.connect()
+        return connected
+
+    assert async_to_sync(scenario)() is False
