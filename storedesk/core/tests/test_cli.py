@@ -1,0 +1,109 @@
+"""The ``storedesk`` command, run as a customer would run it: real processes, a temporary
+home, real HTTP."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+STOREDESK = [sys.executable, "-m", "storedesk.cli"]
+
+
+def _env(home) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOREDESK_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["STOREDESK_HOME"] = str(home)
+    return env
+
+
+def _run(home, *args, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*STOREDESK, *args], env=_env(home), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str, token: str | None = None):
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        return response.status, json.loads(response.read())
+
+
+def test_migrate_createadmin_and_token(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    created = _run(tmp_path, "createadmin", "--username", "lead", "--password", "s3cret-pass!")
+    assert created.returncode == 0, created.stderr
+    again = _run(tmp_path, "createadmin", "--username", "lead")
+    assert again.returncode == 2 and "taken" in again.stderr
+    token = _run(tmp_path, "token", "create", "--user", "lead")
+    assert token.returncode == 0 and token.stdout.startswith("sdk_")
+    missing = _run(tmp_path, "token", "create", "--user", "nobody")
+    assert missing.returncode == 2 and "no active agent" in missing.stderr
+    # The secret key persists in the home directory with owner-only permissions.
+    key_file = tmp_path / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("STOREDESK_DATABASE_URL")),
+    reason="the embedded demo is exercised in the SQLite pass",
+)
+def test_demo_starts_serves_and_stops(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [*STOREDESK, "demo", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = []
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line and process.poll() is not None:
+                break
+            output.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        text = "".join(output)
+        assert "storedesk is running." in text, text
+        assert f"http://127.0.0.1:{port}/" in text
+        assert "Sign in as:  admin / " in text
+        for _ in range(100):
+            try:
+                status, health = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200 and health["database"]["vendor"] == "sqlite"
+        assert health["queue"] == "SqliteHuey"
+
+        token = _run(tmp_path, "token", "create", "--user", "admin").stdout.strip()
+        status, page = _get(f"http://127.0.0.1:{port}/api/v1/conversations?limit=5", token)
+        assert status == 200 and len(page["items"]) == 5 and page["next_cursor"]
+        status, inboxes = _get(f"http://127.0.0.1:{port}/api/v1/inboxes", token)
+        assert status == 200 and {i["kind"] for i in inboxes} >= {"api", "webform"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+    assert code in (0, 130), "".join(output)

@@ -1,0 +1,175 @@
+"""Scale-out for real: two ``storedesk serve`` processes and a ``storedesk worker`` sharing
+Redis (queue and channel layer). Requires Redis (``STOREDESK_TEST_REDIS_URL``)."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+import websockets
+
+from storedesk.core.tests.test_cli import STOREDESK, _env, _free_port, _get
+
+REDIS_URL = os.environ.get("STOREDESK_TEST_REDIS_URL", "")
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("STOREDESK_DATABASE_URL")),
+    reason="process-level scale-out runs once, in the SQLite pass",
+)
+
+
+@pytest.fixture
+def redis_url():
+    if not REDIS_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("STOREDESK_TEST_REDIS_URL is required in CI")
+        pytest.skip("set STOREDESK_TEST_REDIS_URL to run the Redis scale-out test")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+SETUP = """
+from django.contrib.sessions.backends.db import SessionStore
+from storedesk.accounts.services import agent_create, api_token_create
+from storedesk.inboxes.services import inbox_create
+from storedesk.stores.services import store_create
+import json
+agent = agent_create(username="lead", password=None, role="admin", is_superuser=True)
+_, token = api_token_create(agent=agent)
+store = store_create(name="Fashion")
+inbox = inbox_create(store=store, kind="api", name="API")
+session = SessionStore()
+session["_auth_user_id"] = str(agent.pk)
+session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+session["_auth_user_hash"] = agent.get_session_auth_hash()
+session.create()
+print(json.dumps({"token": token, "inbox": inbox.pk, "session": session.session_key}))
+"""
+
+
+def _post(url, token, body):
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        return json.loads(response.read())
+
+
+def _wait_healthy(port, process):
+    for _ in range(150):
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read())
+        try:
+            return _get(f"http://127.0.0.1:{port}/healthz")[1]
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"server on {port} did not start")
+
+
+def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
+    env = {**_env(tmp_path), "STOREDESK_REDIS_URL": redis_url}
+    subprocess.run([*STOREDESK, "migrate"], env=env, check=True, capture_output=True)
+    setup = subprocess.run(
+        [*STOREDESK, "manage", "shell", "-c", SETUP],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    ids = json.loads(setup.stdout.strip().splitlines()[-1])
+    ports = [_free_port(), _free_port()]
+    processes = [
+        subprocess.Popen(
+            [*STOREDESK, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        for port in ports
+    ]
+    processes.append(
+        subprocess.Popen(
+            [*STOREDESK, "worker", "--workers", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    )
+    try:
+        for port, process in zip(ports, processes, strict=False):
+            health = _wait_healthy(port, process)
+            assert health["queue"] == "PriorityRedisHuey"
+            assert health["channel_layer"] == "RedisChannelLayer"
+
+        async def scenario():
+            # An agent watches through server A; the customer writes through server B.
+            async with websockets.connect(
+                f"ws://127.0.0.1:{ports[0]}/ws/agent/",
+                additional_headers={
+                    "Cookie": f"sessionid={ids['session']}",
+                    "Origin": f"http://127.0.0.1:{ports[0]}",
+                },
+            ) as socket:
+                assert json.loads(await socket.recv())["event"] == "hello"
+                created = await asyncio.to_thread(
+                    _post,
+                    f"http://127.0.0.1:{ports[1]}/api/v1/conversations",
+                    ids["token"],
+                    {
+                        "inbox_id": ids["inbox"],
+                        "contact": {"email": "ana@example.com"},
+                        "text": "Where is my parcel?",
+                    },
+                )
+                events = []
+                while len(events) < 2:
+                    events.append(json.loads(await asyncio.wait_for(socket.recv(), 10)))
+                return created, events
+
+        created, events = asyncio.run(scenario())
+        assert [e["event"] for e in events] == ["conversation.created", "message.created"]
+        assert events[1]["message_id"] == created["id"]
+
+        # A reply queued through server B is delivered by the separate worker via Redis.
+        conversation = created["conversation_id"]
+        reply = _post(
+            f"http://127.0.0.1:{ports[1]}/api/v1/conversations/{conversation}/messages",
+            ids["token"],
+            {"text": "It left our warehouse today."},
+        )
+        assert reply["delivery_status"] == "queued"
+        status = None
+        for _ in range(100):
+            _, page = _get(
+                f"http://127.0.0.1:{ports[0]}/api/v1/conversations/{conversation}/messages",
+                ids["token"],
+            )
+            status = next(m for m in page["items"] if m["id"] == reply["id"])["delivery_status"]
+            if status == "sent":
+                break
+            time.sleep(0.2)
+        assert status == "sent"
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
