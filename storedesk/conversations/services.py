@@ -146,9 +146,10 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     conversation.last_message_at = max(conversation.last_message_at or at, at)
     if conversation.waiting_since is None:
         conversation.waiting_since = at
-    conversation.message_count = F("message_count") + 1
+    # The row is locked (select_for_update; SQLite serialises writers), so a plain
+    # increment is safe and saves a query.
+    conversation.message_count += 1
     conversation.save()
-    conversation.refresh_from_db(fields=["message_count"])
     if created:
         emit(
             ConversationCreated(
