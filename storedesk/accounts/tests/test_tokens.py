@@ -53,3 +53,9 @@ def test_last_used_is_written_at_most_once_a_minute(agent):
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
     api_token_authenticate(secret)
     assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
+def test_stored_hash_is_not_a_token(agent):
+    token, _ = api_token_create(agent=agent)
+    assert api_token_authenticate(token.token_hash) is None
+    assert api_token_authenticate(f"sdk_{token.prefix}_{token.token_hash}") is None
