@@ -473,3 +473,19 @@ def test_merge_moves_conversations_and_deletes_source(api_inbox, agent):
     # The merged identity now finds the target contact.
     later = services.message_receive(inbox=api_inbox, inbound=inbound(email="b@example.com"))
     assert later.conversation.contact_id == target.pk
+
+
+def test_conversation_is_dated_by_the_message_and_future_dates_are_clamped(api_inbox):
+    written = timezone.now() - timedelta(hours=3)
+    message = services.message_receive(inbox=api_inbox, inbound=inbound(received_at=written))
+    assert message.created_at == written
+    assert message.conversation.created_at == written
+    future = services.message_receive(
+        inbox=api_inbox,
+        inbound=inbound(
+            "from a bad clock",
+            email="x@example.com",
+            received_at=timezone.now() + timedelta(days=2),
+        ),
+    )
+    assert future.created_at <= timezone.now()

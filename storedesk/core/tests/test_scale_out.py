@@ -172,4 +172,3 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-

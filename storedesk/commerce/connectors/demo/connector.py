@@ -79,7 +79,8 @@ class DemoConnector(Connector):
                 carrier, url = rng.choice(CARRIERS)
                 tracking = f"{rng.randint(10**11, 10**12 - 1)}"
                 tracking_url = url.format(tracking)
-            number = f"{self._prefix()}{10000 + int(hashlib.sha1(f'{email}{index}'.encode()).hexdigest()[:6], 16) % 90000}"  # noqa: E501, S324
+            digest = hashlib.sha256(f"{self.store.slug}|{email}|{index}".encode()).hexdigest()
+            number = f"{self._prefix()}{1_000_000 + int(digest[:12], 16) % 9_000_000}"
             orders.append(
                 OrderSummary(
                     external_id=f"demo-{number}",
