@@ -58,6 +58,8 @@ class Conversation(TimeStampedModel):
     # When the customer started waiting for the team; null while the ball is with the customer.
     waiting_since = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # The start of the latest customer-visible message, for inbox lists (no message scan).
+    preview = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [

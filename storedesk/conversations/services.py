@@ -149,6 +149,7 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     # The row is locked (select_for_update; SQLite serialises writers), so a plain
     # increment is safe and saves a query.
     conversation.message_count += 1
+    conversation.preview = preview_of(inbound.text) or conversation.preview
     conversation.save()
     if created:
         emit(
@@ -214,6 +215,11 @@ def _conversation_for(
 def _may_assign(contact: Contact) -> bool:
     agent = contact.dedicated_agent
     return agent is not None and agent.is_active and can_see_store(agent, contact.store_id)
+
+
+def preview_of(text: str) -> str:
+    """One line of at most 200 characters summarising a message for lists."""
+    return " ".join(text.split())[:200]
 
 
 def _subject_from(text: str) -> str:
@@ -318,6 +324,8 @@ def _message_add(
             updates = {"message_count": F("message_count") + 1, "updated_at": now}
             if kind == MessageKind.OUTBOUND:
                 updates.update(last_message_at=now, waiting_since=None)
+                if text.strip():
+                    updates["preview"] = preview_of(text)
                 if locked.first_response_at is None and sender_type == SenderType.AGENT:
                     updates["first_response_at"] = now
             Conversation.objects.filter(pk=locked.pk).update(**updates)

@@ -20,6 +20,7 @@ from storedesk.commerce.services import order_upsert
 from storedesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from storedesk.conversations.enums import DeliveryStatus, MessageKind
 from storedesk.conversations.models import ActivityEvent, Conversation, Message, Tag
+from storedesk.conversations.services import preview_of
 from storedesk.demo.plan import Plan, Ref, build_plan, unique_names
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.services import inbox_create
@@ -68,6 +69,11 @@ def demo_loaded() -> bool:
 def default_now() -> datetime:
     """The current time truncated to the hour: the demo's default point of reference."""
     return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+def _preview(spec) -> str:
+    visible = [m for m in spec.messages if m.kind in (MessageKind.INBOUND, MessageKind.OUTBOUND)]
+    return preview_of(visible[-1].text) if visible else ""
 
 
 def load_demo(*, seed: int = 7, now: datetime | None = None) -> DemoSummary:
@@ -247,6 +253,7 @@ def _write_conversations(plan: Plan, stores, agents, inboxes, teams, contacts, i
             last_message_at=spec.last_message_at,
             waiting_since=spec.waiting_since,
             message_count=spec.message_count,
+            preview=_preview(spec),
         )
         for spec in plan.conversations
     ]

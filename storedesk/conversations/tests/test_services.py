@@ -489,3 +489,17 @@ def test_conversation_is_dated_by_the_message_and_future_dates_are_clamped(api_i
         ),
     )
     assert future.created_at <= timezone.now()
+
+
+def test_preview_follows_customer_visible_messages(api_inbox, agent):
+    conversation = services.message_receive(
+        inbox=api_inbox, inbound=inbound("Where   is\nmy order?")
+    ).conversation
+    conversation.refresh_from_db()
+    assert conversation.preview == "Where is my order?"
+    services.note_add(conversation=conversation, author=agent, text="internal only")
+    conversation.refresh_from_db()
+    assert conversation.preview == "Where is my order?"
+    services.message_send(conversation=conversation, author=agent, text="Shipped " + "x" * 300)
+    conversation.refresh_from_db()
+    assert conversation.preview.startswith("Shipped") and len(conversation.preview) == 200
