@@ -23,6 +23,11 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def normalise(name: str) -> str:
+        """Tag names are compared case-insensitively with inner white space collapsed."""
+        return " ".join(name.split()).lower()[:60]
+
 
 class Conversation(TimeStampedModel):
     """A thread with one contact through one inbox.

@@ -7,7 +7,13 @@ import dataclasses
 from django.db.models import Prefetch, Q, QuerySet
 
 from storedesk.accounts.selectors import scope_to_stores
-from storedesk.conversations.models import ActivityEvent, Attachment, Conversation, Message
+from storedesk.conversations.models import (
+    ActivityEvent,
+    Attachment,
+    Conversation,
+    Message,
+    Tag,
+)
 from storedesk.core.errors import NotFound, ValidationError
 from storedesk.core.pagination import SortKey, paginate
 
@@ -71,7 +77,7 @@ def conversation_list(
     if f.language:
         conversations = conversations.filter(language=f.language)
     if f.tag:
-        conversations = conversations.filter(tags__name=f.tag.strip().lower())
+        conversations = conversations.filter(tags__name=Tag.normalise(f.tag))
     if f.q:
         conversations = conversations.filter(
             Q(subject__icontains=f.q)

@@ -616,17 +616,13 @@ def conversation_assign(
     return locked
 
 
-def normalise_tag(name: str) -> str:
-    return " ".join(name.split()).lower()[:60]
-
-
 def conversation_tag(
     *, conversation: Conversation, actor: Agent | None, add=(), remove=()
 ) -> list[str]:
     """Add and remove tags by name (case-insensitive; new names create store tags). Returns
     the conversation's tag names. Emits ``ConversationTagged`` when something changed."""
-    add_names = {normalise_tag(n) for n in add} - {""}
-    remove_names = {normalise_tag(n) for n in remove} - {""}
+    add_names = {Tag.normalise(n) for n in add} - {""}
+    remove_names = {Tag.normalise(n) for n in remove} - {""}
     with transaction.atomic():
         locked = _lock(conversation.pk)
         current = set(locked.tags.values_list("name", flat=True))
