@@ -23,6 +23,9 @@ def _setup_django(home: str | None = None) -> None:
     import django
 
     django.setup()
+    from storedesk.core.i18n import compile_project_translations
+
+    compile_project_translations()
 
 
 def _migrate(verbosity: int = 0) -> None:
@@ -97,7 +100,7 @@ def _run_server(host: str, port: int, *, with_worker: bool, workers: int = 2) ->
         lifespan="off",
         log_level=os.environ.get("STOREDESK_LOG_LEVEL", "info").lower(),
         proxy_headers=True,
-        ws="websockets",
+        ws="websockets-sansio",
     )
     try:
         uvicorn.Server(config).run()

@@ -2,6 +2,15 @@
 
 import pytest
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """The suite sees the translations as a running server does: compiled from the .po."""
+    from storedesk.core.i18n import compile_project_translations
+
+    compile_project_translations()
+
+
 from storedesk.accounts.enums import Role
 from storedesk.core.testing import AgentFactory, StoreFactory, make_inbox
 

@@ -112,3 +112,73 @@ def api_token_authenticate(secret: str) -> Agent | None:
 def api_token_revoke(*, token: ApiToken, actor: Agent) -> None:
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     audit_log(actor=actor, action="api_token.revoked", target=token)
+
+
+def agent_update_preferences(
+    *, agent: Agent, display_name: str, locale: str, time_zone: str
+) -> Agent:
+    """The agent's own display name, language and time zone (empty: follow defaults)."""
+    agent.display_name = display_name.strip()[:150]
+    agent.locale = locale
+    agent.time_zone = time_zone
+    agent.save(update_fields=["display_name", "locale", "time_zone"])
+    return agent
+
+
+def agent_update(
+    *,
+    agent: Agent,
+    actor: Agent,
+    role: str,
+    stores=(),
+    teams=(),
+    is_active: bool = True,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> Agent:
+    """An administrator changes an agent's role, stores (restricted agents), teams and whether
+    the account is active. Administrators cannot demote or deactivate themselves."""
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}.", field="role")
+    if agent.pk == actor.pk and (role != Role.ADMIN or not is_active):
+        raise ValidationError("You cannot demote or deactivate yourself.", field="role")
+    if role == Role.RESTRICTED and not stores:
+        raise ValidationError("A restricted agent needs at least one store.", field="stores")
+    with transaction.atomic():
+        before = {"role": agent.role, "is_active": agent.is_active}
+        agent.role = role
+        agent.is_active = is_active
+        agent.is_staff = role == Role.ADMIN or agent.is_superuser
+        if display_name is not None:
+            agent.display_name = display_name.strip()[:150]
+        if email is not None:
+            agent.email = email.strip()
+        agent.save()
+        agent.stores.set(stores if role == Role.RESTRICTED else [])
+        agent.teams.set(teams)
+        audit_log(
+            actor=actor,
+            action="agent.updated",
+            target=agent,
+            data={
+                "before": before,
+                "role": role,
+                "is_active": is_active,
+                "stores": sorted(s.pk for s in stores),
+            },
+        )
+    return agent
+
+
+def team_update(*, team: Team, actor: Agent, name: str, members=()) -> Team:
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the team a name.", field="name")
+    if Team.objects.filter(name__iexact=name).exclude(pk=team.pk).exists():
+        raise ValidationError("A team with this name exists.", field="name")
+    with transaction.atomic():
+        team.name = name[:120]
+        team.save()
+        team.members.set(members)
+        audit_log(actor=actor, action="team.updated", target=team)
+    return team

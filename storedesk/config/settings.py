@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "storedesk.core",
     "storedesk.accounts",
     "storedesk.stores",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "storedesk.commerce",
     "storedesk.inboxes",
     "storedesk.conversations",
+    "storedesk.routing",
     "storedesk.web",
 ]
 
@@ -80,15 +82,32 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "storedesk.web.middleware.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns locked-out sign-ins into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed sign-ins and refuses them after AXES_FAILURE_LIMIT.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("STOREDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/auth/locked.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "storedesk.config.urls"
 ASGI_APPLICATION = "storedesk.config.asgi.application"
 AUTH_USER_MODEL = "accounts.Agent"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 TEMPLATES = [
     {
@@ -100,6 +119,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "storedesk.web.context.workspace",
             ],
         },
     },
@@ -190,6 +211,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("STOREDESK_FROM_EMAIL", "support@localhost")
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 12  # a working day; sign in again the next morning
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("STOREDESK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -213,7 +235,10 @@ LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("hr", "Hrvatski")]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("STOREDESK_TIME_ZONE", "UTC")
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Translations live as .po files in the package; storedesk.core.i18n compiles them into the
+# home directory at start-up (no compiled binaries in the repository).
+LOCALE_SOURCE_DIR = PACKAGE_DIR / "locale"
+LOCALE_PATHS = [HOME / "locale"]
 
 NINJA_PAGINATION_PER_PAGE = 50
 
@@ -223,5 +248,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("STOREDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

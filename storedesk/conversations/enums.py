@@ -1,18 +1,19 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationStatus(models.TextChoices):
-    OPEN = "open", "Open"  # waiting for the team
-    PENDING = "pending", "Pending"  # waiting for the customer or a third party
-    SNOOZED = "snoozed", "Snoozed"  # hidden until snoozed_until, then open again
-    RESOLVED = "resolved", "Resolved"  # done; a new customer message reopens it
+    OPEN = "open", _("Open")  # waiting for the team
+    PENDING = "pending", _("Pending")  # waiting for the customer or a third party
+    SNOOZED = "snoozed", _("Snoozed")  # hidden until snoozed_until, then open again
+    RESOLVED = "resolved", _("Resolved")  # done; a new customer message reopens it
 
 
 class Priority(models.IntegerChoices):
-    LOW = 0, "Low"  # whenever there is time
-    NORMAL = 1, "Normal"  # default
-    HIGH = 2, "High"  # before normal work
-    URGENT = 3, "Urgent"  # drop everything
+    LOW = 0, _("Low")  # whenever there is time
+    NORMAL = 1, _("Normal")  # default
+    HIGH = 2, _("High")  # before normal work
+    URGENT = 3, _("Urgent")  # drop everything
 
 
 class MessageKind(models.TextChoices):

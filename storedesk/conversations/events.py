@@ -57,3 +57,9 @@ class ConversationTagged(ConversationEvent):
 class ConversationContactChanged(ConversationEvent):
     name = "conversation.contact_changed"
     contact_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationPriorityChanged(ConversationEvent):
+    name = "conversation.priority_changed"
+    priority: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from storedesk.accounts.selectors import scope_to_stores
 from storedesk.conversations.models import (
@@ -38,6 +38,7 @@ class ConversationFilters:
     unassigned: bool = False
     team_id: int | None = None
     inbox_id: int | None = None
+    inbox_kind: str = ""
     store_id: int | None = None
     contact_id: int | None = None
     tag: str = ""
@@ -74,6 +75,8 @@ def conversation_list(
         value = getattr(f, field)
         if value is not None:
             conversations = conversations.filter(**{field: value})
+    if f.inbox_kind:
+        conversations = conversations.filter(inbox__kind=f.inbox_kind)
     if f.language:
         conversations = conversations.filter(language=f.language)
     if f.tag:
@@ -88,6 +91,43 @@ def conversation_list(
         "inbox", "contact", "assignee", "team"
     ).prefetch_related("tags")
     return paginate(conversations, SORTS[sort], cursor=cursor, limit=limit)
+
+
+ACTIVE_STATUSES = ("open", "pending", "snoozed")
+
+
+def conversation_counts(*, actor) -> dict:
+    """Live counts for the inbox navigation, in four queries whatever the table size: the
+    standard views, and open conversations per team, per inbox and per store. Resolved
+    conversations are not counted (the number only grows and nobody works from it)."""
+    active = _base(actor).filter(status__in=ACTIVE_STATUSES)
+    views = active.aggregate(
+        mine=Count("id", filter=Q(assignee_id=actor.pk, status__in=("open", "pending"))),
+        unassigned=Count("id", filter=Q(assignee__isnull=True, status="open")),
+        open=Count("id", filter=Q(status="open")),
+        pending=Count("id", filter=Q(status="pending")),
+        snoozed=Count("id", filter=Q(status="snoozed")),
+    )
+    open_only = active.filter(status="open")
+
+    def grouped(field: str) -> dict[int, int]:
+        rows = open_only.order_by().values(field).annotate(n=Count("id"))
+        return {row[field]: row["n"] for row in rows if row[field] is not None}
+
+    return {
+        "views": views,
+        "teams": grouped("team_id"),
+        "inboxes": grouped("inbox_id"),
+        "stores": grouped("store_id"),
+    }
+
+
+def contact_conversations(*, actor, contact_id: int, exclude_id: int | None = None, limit=20):
+    """The contact's other conversations (every channel), newest first."""
+    rows = _base(actor).filter(contact_id=contact_id).select_related("inbox")
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    return list(rows.order_by("-created_at", "-id")[:limit])
 
 
 def access_conversation(*, actor, id: int) -> Conversation:

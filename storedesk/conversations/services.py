@@ -32,6 +32,7 @@ from storedesk.conversations.events import (
     ConversationAssigned,
     ConversationContactChanged,
     ConversationCreated,
+    ConversationPriorityChanged,
     ConversationStatusChanged,
     ConversationTagged,
     MessageCreated,
@@ -652,6 +653,7 @@ def conversation_tag(
 def conversation_set_priority(
     *, conversation: Conversation, actor: Agent | None, priority: int
 ) -> Conversation:
+    """Change the priority. Emits ``ConversationPriorityChanged`` when it changed."""
     if priority not in Priority.values:
         raise ValidationError("Unknown priority.", field="priority")
     with transaction.atomic():
@@ -666,6 +668,11 @@ def conversation_set_priority(
             )
             locked.priority = priority
             locked.save(update_fields=["priority", "updated_at"])
+            emit(
+                ConversationPriorityChanged(
+                    conversation_id=locked.pk, store_id=locked.store_id, priority=priority
+                )
+            )
     return locked
 
 

@@ -1,15 +1,23 @@
 """The agents' live event stream (``/ws/agent/``).
 
 Authenticated by the session; joins the real-time group of every store the agent may see
-and forwards domain events as JSON. Nothing is accepted from the client but pings.
+and forwards domain events as JSON. The client may send pings and presence ("viewing" or
+"typing" a conversation it may see), which is relayed to the agents of that store only.
 """
+
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from storedesk.accounts.selectors import visible_store_ids
+from storedesk.conversations.selectors import access_conversation
+from storedesk.core.errors import NotFound
 from storedesk.core.realtime import store_group
 from storedesk.stores.models import Store
+
+PRESENCE_STATES = {"viewing", "typing"}
+PRESENCE_PER_SECOND = 4
 
 
 @database_sync_to_async
@@ -20,12 +28,23 @@ def _store_ids_for(user) -> list[int]:
     return sorted(ids)
 
 
+@database_sync_to_async
+def _store_of_visible_conversation(user, conversation_id: int) -> int | None:
+    try:
+        return access_conversation(actor=user, id=conversation_id).store_id
+    except NotFound:
+        return None
+
+
 class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        self.user = user
+        self.conversation_stores: dict[int, int | None] = {}
+        self.presence_window = (0.0, 0)
         self.groups_joined = [store_group(i) for i in await _store_ids_for(user)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -37,8 +56,52 @@ class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict):
+            return
         if content.get("type") == "ping":
             await self.send_json({"event": "pong"})
+        elif content.get("type") == "presence":
+            await self._presence(content)
+
+    def _presence_allowed(self) -> bool:
+        started, count = self.presence_window
+        now = time.monotonic()
+        if now - started >= 1:
+            self.presence_window = (now, 1)
+            return True
+        self.presence_window = (started, count + 1)
+        return count < PRESENCE_PER_SECOND
+
+    async def _presence(self, content: dict) -> None:
+        conversation_id = content.get("conversation_id")
+        state = content.get("state")
+        if not isinstance(conversation_id, int) or state not in PRESENCE_STATES:
+            return
+        if not self._presence_allowed():
+            return
+        if conversation_id not in self.conversation_stores:
+            if len(self.conversation_stores) > 200:
+                self.conversation_stores.clear()
+            self.conversation_stores[conversation_id] = await _store_of_visible_conversation(
+                self.user, conversation_id
+            )
+        store_id = self.conversation_stores[conversation_id]
+        if store_id is None:
+            return  # not visible to this agent: say nothing to anyone
+        await self.channel_layer.group_send(
+            store_group(store_id),
+            {
+                "type": "storedesk.event",
+                "payload": {
+                    "event": "presence",
+                    "conversation_id": conversation_id,
+                    "store_id": store_id,
+                    "agent_id": self.user.pk,
+                    "agent_name": str(self.user),
+                    "state": state,
+                },
+            },
+        )
 
     async def storedesk_event(self, message):
         await self.send_json(message["payload"])

@@ -41,7 +41,11 @@ def _decode_value(key: SortKey, raw: Any):
     if key.kind == "datetime":
         if not isinstance(raw, str):
             raise ValueError
-        return datetime.fromisoformat(raw)
+        value = datetime.fromisoformat(raw)
+        # Real keys lie well inside this range; the extremes overflow on time-zone conversion.
+        if value.tzinfo is None or not 1900 <= value.year <= 3000:
+            raise ValueError
+        return value
     if not isinstance(raw, int) or isinstance(raw, bool):
         raise ValueError
     return raw

@@ -1,5 +1,6 @@
 from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -36,4 +37,30 @@ def store_create(
             **fields,
         )
         audit_log(actor=actor, action="store.created", target=store)
+    return store
+
+
+def store_update(*, store: Store, actor, **changes) -> Store:
+    """Change a store's name, locales, time zone or colour."""
+    allowed = {"name", "default_locale", "supported_locales", "time_zone", "brand_color"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError("Unknown field.", field=sorted(unknown)[0])
+    if "time_zone" in changes and changes["time_zone"] not in available_timezones():
+        raise ValidationError("Unknown time zone.", field="time_zone")
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(store, field, value)
+        store.supported_locales = list(
+            dict.fromkeys([store.default_locale, *store.supported_locales])
+        )
+        try:
+            store.full_clean()
+        except DjangoValidationError as exc:
+            field, errors = next(iter(exc.message_dict.items()))
+            raise ValidationError(errors[0], field=field) from None
+        store.save()
+        audit_log(
+            actor=actor, action="store.updated", target=store, data={"fields": sorted(changes)}
+        )
     return store

@@ -503,3 +503,19 @@ def test_preview_follows_customer_visible_messages(api_inbox, agent):
     services.message_send(conversation=conversation, author=agent, text="Shipped " + "x" * 300)
     conversation.refresh_from_db()
     assert conversation.preview.startswith("Shipped") and len(conversation.preview) == 200
+
+
+def test_priority_change_is_recorded_and_emitted(api_inbox, agent):
+    conversation = services.message_receive(inbox=api_inbox, inbound=inbound()).conversation
+    with committed_events() as events:
+        services.conversation_set_priority(conversation=conversation, actor=agent, priority=3)
+    assert names(events) == ["conversation.priority_changed"]
+    assert events[0].priority == 3
+    with committed_events() as none:
+        services.conversation_set_priority(conversation=conversation, actor=agent, priority=3)
+    assert none == []
+    with pytest.raises(ValidationError) as error:
+        services.conversation_set_priority(conversation=conversation, actor=agent, priority=9)
+    assert error.value.field == "priority"
+    data = ActivityEvent.objects.get(conversation=conversation, kind="priority").data
+    assert data == {"from": 1, "to": 3}

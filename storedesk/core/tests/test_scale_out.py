@@ -2,6 +2,7 @@
 Redis (queue and channel layer). Requires Redis (``STOREDESK_TEST_REDIS_URL``)."""
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -141,7 +142,9 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
                     events.append(json.loads(await asyncio.wait_for(socket.recv(), 10)))
                 return created, events
 
-        created, events = asyncio.run(scenario())
+        # In a thread of its own: the browser tests may hold an event loop on this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            created, events = pool.submit(asyncio.run, scenario()).result(timeout=60)
         assert [e["event"] for e in events] == ["conversation.created", "message.created"]
         assert events[1]["message_id"] == created["id"]
 

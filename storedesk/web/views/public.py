@@ -1,6 +1,6 @@
 """Public pages of the foundation: the landing page and the hosted contact form."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from storedesk.conversations.services import message_receive
@@ -13,6 +13,9 @@ FORM_FIELDS = ("name", "email", "subject", "message", "order_number")
 
 
 def home(request):
+    """Signed-in agents go to their inbox; everyone else sees the landing page."""
+    if request.user.is_authenticated:
+        return redirect("inbox")
     return render(request, "web/home.html")
 
 

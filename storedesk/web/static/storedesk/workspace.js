@@ -1,0 +1,248 @@
+/* The agent workspace: live updates over the agent websocket, presence, the composer and
+   keyboard navigation. Plain JS on top of htmx; no build step. */
+(function () {
+  "use strict";
+  const body = document.body;
+  const t = window.gettext || ((s) => s);
+  const interpolate = window.interpolate || ((fmt, args) => fmt.replace("%s", args[0]));
+  const conversationPage = document.querySelector("[data-page=conversation]");
+  const inboxPage = document.querySelector("[data-page=inbox]");
+  const conversationId = conversationPage ? Number(conversationPage.dataset.conversationId) : null;
+  const myId = Number(body.dataset.agentId);
+
+  /* ---- Live connection ------------------------------------------------------------- */
+  let socket = null;
+  let retry = 1000;
+  const liveStatus = document.getElementById("live-status");
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/agent/`);
+    socket.addEventListener("open", () => {
+      retry = 1000;
+      if (liveStatus) liveStatus.dataset.state = "open";
+      sendPresence("viewing");
+    });
+    socket.addEventListener("close", () => {
+      if (liveStatus) liveStatus.dataset.state = "closed";
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    });
+    socket.addEventListener("message", (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch (error) { return; }
+      handleEvent(event);
+    });
+  }
+
+  function send(payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(payload));
+  }
+
+  function sendPresence(state) {
+    if (conversationId) send({ type: "presence", conversation_id: conversationId, state });
+  }
+
+  /* ---- Reacting to events ---------------------------------------------------------- */
+  let inboxTimer = null;
+  function refreshInbox() {
+    clearTimeout(inboxTimer);
+    inboxTimer = setTimeout(() => {
+      htmx.trigger(body, "live-refresh");
+      // Keep the agent's selection: only refresh the list when nothing is ticked.
+      if (!document.querySelector(".row input[type=checkbox]:checked")) {
+        htmx.ajax("GET", location.href, { target: "#inbox-main", swap: "innerHTML" });
+      }
+    }, 400);
+  }
+
+  function handleEvent(event) {
+    if (event.event === "presence") return showPresence(event);
+    if (inboxPage && event.conversation_id) refreshInbox();
+    if (!conversationId || event.conversation_id !== conversationId) return;
+    if (event.event === "message.created") {
+      loadThreadAfter(Number(document.getElementById("thread").dataset.lastId || 0));
+    } else if (event.event === "message.delivery_changed") {
+      loadThreadAfter(event.message_id - 1);
+    } else {
+      htmx.trigger(body, "live-conversation-changed");
+    }
+  }
+
+  function loadThreadAfter(afterId) {
+    fetch(`/c/${conversationId}/thread?after=${afterId}`, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((html) => mergeThreadItems(html));
+  }
+
+  function mergeThreadItems(html) {
+    const thread = document.getElementById("thread");
+    if (!html || !thread) return;
+    const holder = document.createElement("ol");
+    holder.innerHTML = html;
+    for (const item of Array.from(holder.children)) {
+      const existing = item.id ? document.getElementById(item.id) : null;
+      if (existing) existing.replaceWith(item);
+      else thread.appendChild(item);
+      const id = Number(item.dataset.messageId || 0);
+      if (id > Number(thread.dataset.lastId || 0)) thread.dataset.lastId = id;
+      htmx.process(item);
+    }
+    item_scroll(thread);
+  }
+
+  function item_scroll(thread) {
+    const last = thread.lastElementChild;
+    if (last) last.scrollIntoView({ block: "nearest" });
+  }
+
+  /* ---- Presence: who else is on this conversation ---------------------------------- */
+  const others = new Map();
+  function showPresence(event) {
+    if (!conversationId || event.conversation_id !== conversationId) return;
+    if (event.agent_id === myId) return;
+    others.set(event.agent_id, { name: event.agent_name, state: event.state, at: Date.now() });
+    renderPresence();
+  }
+
+  function renderPresence() {
+    const target = document.getElementById("presence");
+    if (!target) return;
+    const now = Date.now();
+    const lines = [];
+    for (const [id, entry] of others) {
+      if (now - entry.at > 12000) { others.delete(id); continue; }
+      lines.push(entry.state === "typing"
+        ? interpolate(t("%s is typing…"), [entry.name])
+        : interpolate(t("%s is viewing"), [entry.name]));
+    }
+    target.textContent = lines.join(" · ");
+  }
+
+  if (conversationId) {
+    setInterval(() => { sendPresence("viewing"); renderPresence(); }, 5000);
+  }
+
+  /* ---- Composer ------------------------------------------------------------------- */
+  const composer = document.getElementById("composer");
+  function setMode(mode) {
+    if (!composer) return;
+    composer.dataset.mode = mode;
+    composer.querySelector("input[name=kind]").value = mode;
+    const textarea = composer.querySelector("textarea");
+    if (!textarea.dataset.replyPlaceholder) textarea.dataset.replyPlaceholder = textarea.placeholder;
+    textarea.placeholder = mode === "note" ? textarea.dataset.notePlaceholder : textarea.dataset.replyPlaceholder;
+    const button = composer.querySelector("button[type=submit]");
+    button.textContent = mode === "note" ? button.dataset.noteLabel : button.dataset.replyLabel;
+    for (const tab of composer.querySelectorAll("[role=tab]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.mode === mode));
+    }
+  }
+
+  if (composer) {
+    const textarea = composer.querySelector("textarea");
+    const error = document.getElementById("composer-error");
+    composer.querySelectorAll("[role=tab]").forEach((tab) =>
+      tab.addEventListener("click", () => { setMode(tab.dataset.mode); textarea.focus(); }));
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    let lastTyping = 0;
+    textarea.addEventListener("input", () => {
+      if (Date.now() - lastTyping > 2000) { lastTyping = Date.now(); sendPresence("typing"); }
+    });
+    body.addEventListener("composer-sent", () => {
+      textarea.value = "";
+      error.hidden = true;
+      composer.querySelector("input[name=client_key]").value =
+        (crypto.randomUUID ? crypto.randomUUID() : String(Date.now())).replace(/-/g, "");
+      const thread = document.getElementById("thread");
+      const last = thread.lastElementChild;
+      if (last && last.dataset.messageId) thread.dataset.lastId = last.dataset.messageId;
+      item_scroll(thread);
+    });
+    composer.addEventListener("htmx:responseError", (event) => {
+      error.textContent = event.detail.xhr.responseText || t("Could not send. Try again.");
+      error.hidden = false;
+    });
+    const canned = composer.querySelector("select.canned");
+    if (canned) {
+      canned.addEventListener("change", () => {
+        if (!canned.value) return;
+        fetch(`/c/${conversationId}/canned/${canned.value}`, { credentials: "same-origin" })
+          .then((response) => response.json())
+          .then((data) => {
+            if (data.text !== undefined) {
+              const start = textarea.selectionStart;
+              textarea.setRangeText(data.text, start, textarea.selectionEnd, "end");
+              textarea.focus();
+            }
+            canned.value = "";
+          });
+      });
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".show-images");
+    if (button) {
+      const frame = button.previousElementSibling;
+      if (frame && frame.tagName === "IFRAME") frame.src = button.dataset.src;
+      button.remove();
+    }
+    if (event.target.closest("[data-action=help]")) document.getElementById("help").showModal();
+  });
+
+  /* ---- Inbox: selection and bulk bar ------------------------------------------------ */
+  document.addEventListener("change", (event) => {
+    if (event.target.matches(".row input[type=checkbox]")) {
+      const bulk = document.getElementById("bulk");
+      if (bulk) bulk.classList.toggle("active",
+        !!document.querySelector(".row input[type=checkbox]:checked"));
+    }
+  });
+
+  /* ---- Keyboard ------------------------------------------------------------------- */
+  function rows() { return Array.from(document.querySelectorAll(".rows .row")); }
+  function moveSelection(step) {
+    const all = rows();
+    if (!all.length) return;
+    let index = all.findIndex((row) => row.classList.contains("selected"));
+    if (index >= 0) all[index].classList.remove("selected");
+    index = Math.max(0, Math.min(all.length - 1, index + step));
+    all[index].classList.add("selected");
+    all[index].scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = event.key;
+    if (key === "/") {
+      event.preventDefault();
+      document.getElementById("global-search").focus();
+    } else if (key === "?") {
+      document.getElementById("help").showModal();
+    } else if (inboxPage && (key === "j" || key === "k")) {
+      moveSelection(key === "j" ? 1 : -1);
+    } else if (inboxPage && key === "Enter") {
+      const selected = document.querySelector(".rows .row.selected");
+      if (selected) location.href = selected.dataset.href;
+    } else if (conversationPage && key === "e") {
+      const resolve = document.getElementById("resolve");
+      if (resolve) resolve.click();
+    } else if (conversationPage && key === "a") {
+      event.preventDefault();
+      document.getElementById("assignee").focus();
+    } else if (conversationPage && (key === "r" || key === "n")) {
+      event.preventDefault();
+      setMode(key === "r" ? "reply" : "note");
+      composer.querySelector("textarea").focus();
+    }
+  });
+
+  connect();
+})();
