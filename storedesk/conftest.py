@@ -2,6 +2,9 @@
 
 import pytest
 
+from storedesk.accounts.enums import Role
+from storedesk.core.testing import AgentFactory, StoreFactory, make_inbox
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_translations():
@@ -9,10 +12,6 @@ def _compiled_translations():
     from storedesk.core.i18n import compile_project_translations
 
     compile_project_translations()
-
-
-from storedesk.accounts.enums import Role
-from storedesk.core.testing import AgentFactory, StoreFactory, make_inbox
 
 
 @pytest.fixture
@@ -91,3 +90,37 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The real ASGI application (HTTP and websockets) served by uvicorn on a free loopback
+    port in a background thread, against the test database. Yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        "storedesk.config.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

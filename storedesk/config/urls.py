@@ -1,19 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import set_language
 
 from storedesk.conversations.views import attachment_download
 from storedesk.core.api import api
 from storedesk.core.views import healthz
+from storedesk.web.views.public import TranslationCatalog
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("attachments/<int:attachment_id>/download", attachment_download, name="attachment"),
     path("i18n/setlang/", set_language, name="set_language"),
-    path(
-        "i18n/catalog.js", JavaScriptCatalog.as_view(packages=["storedesk.web"]), name="js-catalog"
-    ),
+    path("i18n/catalog.js", TranslationCatalog.as_view(), name="js-catalog"),
     path("admin/", admin.site.urls),
     path("", include("storedesk.web.urls")),
 ]

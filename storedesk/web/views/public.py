@@ -1,7 +1,9 @@
 """Public pages of the foundation: the landing page and the hosted contact form."""
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import JavaScriptCatalog
 
 from storedesk.conversations.services import message_receive
 from storedesk.core.errors import DomainError, NotFound
@@ -42,3 +44,11 @@ def webform_page(request, token: str):
             return render(request, "web/webform_done.html", context, status=201)
     context = {"store": inbox.store, "values": values, "errors": errors}
     return render(request, "web/webform.html", context, status=422 if errors else 200)
+
+
+class TranslationCatalog(JavaScriptCatalog):
+    """The workspace's JavaScript strings, from the compiled catalogs in LOCALE_PATHS (the
+    project compiles its .po files into the home directory, not into the package)."""
+
+    def get_paths(self, packages):
+        return [str(path) for path in settings.LOCALE_PATHS]

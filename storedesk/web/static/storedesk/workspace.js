@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const body = document.body;
-  const t = window.gettext || ((s) => s);
+  const gettext = window.gettext || ((s) => s);
   const interpolate = window.interpolate || ((fmt, args) => fmt.replace("%s", args[0]));
   const conversationPage = document.querySelector("[data-page=conversation]");
   const inboxPage = document.querySelector("[data-page=inbox]");
@@ -113,8 +113,8 @@
     for (const [id, entry] of others) {
       if (now - entry.at > 12000) { others.delete(id); continue; }
       lines.push(entry.state === "typing"
-        ? interpolate(t("%s is typing…"), [entry.name])
-        : interpolate(t("%s is viewing"), [entry.name]));
+        ? interpolate(gettext("%s is typing…"), [entry.name])
+        : interpolate(gettext("%s is viewing"), [entry.name]));
     }
     target.textContent = lines.join(" · ");
   }
@@ -165,7 +165,7 @@
       item_scroll(thread);
     });
     composer.addEventListener("htmx:responseError", (event) => {
-      error.textContent = event.detail.xhr.responseText || t("Could not send. Try again.");
+      error.textContent = event.detail.xhr.responseText || gettext("Could not send. Try again.");
       error.hidden = false;
     });
     const canned = composer.querySelector("select.canned");
