@@ -244,5 +244,14 @@
     }
   });
 
+  /* ---- Phones: the secondary navigation starts folded ------------------------------- */
+  function foldNavigation() {
+    if (window.matchMedia("(max-width: 48rem)").matches) {
+      document.querySelectorAll(".nav-extra[open]").forEach((details) => details.removeAttribute("open"));
+    }
+  }
+  foldNavigation();
+  body.addEventListener("htmx:afterSwap", foldNavigation);
+
   connect();
 })();
