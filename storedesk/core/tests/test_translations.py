@@ -43,4 +43,4 @@ def test_every_message_is_translated_with_the_same_placeholders(path):
 def test_catalog_is_active_at_run_time(language):
     with translation.override(language):
         assert translation.gettext("Internal note") != "Internal note"
-        assert translation.gettext("%(n)d min") % {"n": 5} != "5 min" or language == "hr"
+        assert translation.gettext("Snoozed") != "Snoozed"
