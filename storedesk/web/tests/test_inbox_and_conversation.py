@@ -251,3 +251,18 @@ def test_restricted_agent_never_sees_another_store(store, other_store, api_inbox
     canary.refresh_from_db()
     assert canary.status == "open"
     assert not Message.objects.filter(conversation=canary, kind="outbound").exists()
+
+
+def test_times_are_shown_in_the_agents_time_zone(signed_in, agent, api_inbox):
+    from datetime import UTC, datetime
+
+    written = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    message = services.message_receive(inbox=api_inbox, inbound=inbound(received_at=written))
+    agent.time_zone = "Asia/Shanghai"
+    agent.save()
+    page = signed_in.get(f"/c/{message.conversation_id}/").content.decode()
+    assert 'datetime="2026-03-02T07:30:00+08:00"' in page
+    agent.time_zone = "Europe/Zagreb"
+    agent.save()
+    page = signed_in.get(f"/c/{message.conversation_id}/").content.decode()
+    assert 'datetime="2026-03-02T00:30:00+01:00"' in page
