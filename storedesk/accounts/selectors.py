@@ -7,6 +7,7 @@ every path.
 
 from django.db.models import Q, QuerySet
 
+from storedesk.accounts.enums import Role
 from storedesk.accounts.models import Agent, Team
 
 
@@ -40,11 +41,15 @@ def can_see_store(actor: Agent, store_id: int) -> bool:
 
 
 def agent_list(*, actor: Agent) -> QuerySet[Agent]:
-    """Active agents. Restricted actors see only agents who share one of their stores."""
+    """Active agents the actor may pick (assign, dedicate). A restricted actor sees the agents
+    who can work in one of its stores: every unrestricted agent (so it can escalate to the
+    in-house team) and restricted agents sharing a store, never another vendor's people."""
     agents = Agent.objects.filter(is_active=True).order_by("username")
     store_ids = visible_store_ids(actor)
     if store_ids is not None:
-        agents = agents.filter(Q(stores__in=store_ids) | Q(pk=actor.pk)).distinct()
+        agents = agents.filter(
+            ~Q(role=Role.RESTRICTED) | Q(is_superuser=True) | Q(stores__in=store_ids)
+        ).distinct()
     return agents
 
 

@@ -14,7 +14,7 @@ from storedesk.contacts import selectors, services
 from storedesk.contacts.models import Contact
 from storedesk.core.errors import ValidationError
 from storedesk.core.pagination import SortKey, paginate
-from storedesk.core.schemas import ERROR_RESPONSES, Ref
+from storedesk.core.schemas import ERROR_RESPONSES, InputSchema, Ref, id_filter, input_fields
 from storedesk.stores.selectors import access_store
 
 router = Router(tags=["contacts"])
@@ -46,7 +46,7 @@ class ContactPage(Schema):
     next_cursor: str | None
 
 
-class ContactCreateIn(Schema):
+class ContactCreateIn(InputSchema):
     store_id: int
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
@@ -57,7 +57,7 @@ class ContactCreateIn(Schema):
     attributes: dict = Field(default_factory=dict)
 
 
-class ContactUpdateIn(Schema):
+class ContactUpdateIn(InputSchema):
     name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
@@ -67,7 +67,7 @@ class ContactUpdateIn(Schema):
     attributes: dict | None = None
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     source_id: int = Field(..., description="The contact merged into this one (then deleted).")
 
 
@@ -93,8 +93,8 @@ class OrderOut(Schema):
     tracking_url: str
 
 
-class ContactListQuery(Schema):
-    store: int | None = None
+class ContactListQuery(InputSchema):
+    store: int | None = id_filter()
     q: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     cursor: str | None = Field(None, max_length=500)
@@ -145,7 +145,10 @@ def list_contacts(request: HttpRequest, params: Query[ContactListQuery]):
         .select_related("dedicated_agent")
         .prefetch_related("identities")
     )
-    rows, next_cursor = paginate(contacts, CONTACT_SORT, cursor=params.cursor, limit=params.limit)
+    with input_fields("query"):
+        rows, next_cursor = paginate(
+            contacts, CONTACT_SORT, cursor=params.cursor, limit=params.limit
+        )
     return {"items": [contact_out(c) for c in rows], "next_cursor": next_cursor}
 
 
@@ -153,21 +156,20 @@ def list_contacts(request: HttpRequest, params: Query[ContactListQuery]):
 def create_contact(request: HttpRequest, payload: ContactCreateIn):
     store = access_store(actor=request.auth, id=payload.store_id)
     data = payload.dict(exclude={"store_id", "dedicated_agent_id"})
-    contact = services.contact_create(
-        store=store,
-        actor=request.auth,
-        dedicated_agent=_agent(request, payload.dedicated_agent_id, "body.dedicated_agent_id"),
-        **data,
-    )
+    dedicated_agent = _agent(request, payload.dedicated_agent_id, "body.dedicated_agent_id")
+    with input_fields("body", dedicated_agent="dedicated_agent_id"):
+        contact = services.contact_create(
+            store=store, actor=request.auth, dedicated_agent=dedicated_agent, **data
+        )
     return 201, contact_out(contact)
 
 
-@router.get("/{int:contact_id}", response={200: ContactOut, **ERROR_RESPONSES})
+@router.get("/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES})
 def get_contact(request: HttpRequest, contact_id: int):
     return contact_out(selectors.access_contact(actor=request.auth, id=contact_id))
 
 
-@router.patch("/{int:contact_id}", response={200: ContactOut, **ERROR_RESPONSES})
+@router.patch("/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES})
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdateIn):
     """Change the fields given; ``dedicated_agent_id: null`` clears the dedicated agent."""
     contact = selectors.access_contact(actor=request.auth, id=contact_id)
@@ -180,25 +182,23 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdate
         changes["dedicated_agent"] = _agent(
             request, payload.dedicated_agent_id, "body.dedicated_agent_id"
         )
-    try:
+    with input_fields("body", dedicated_agent="dedicated_agent_id"):
         services.contact_update(contact=contact, actor=request.auth, **changes)
-    except ValidationError as exc:
-        exc.field = f"body.{exc.field}" if exc.field else exc.field
-        raise
     return contact_out(selectors.access_contact(actor=request.auth, id=contact_id))
 
 
-@router.post("/{int:contact_id}/merge", response={200: ContactOut, **ERROR_RESPONSES})
+@router.post("/{contact_id}/merge", response={200: ContactOut, **ERROR_RESPONSES})
 def merge_contact(request: HttpRequest, contact_id: int, payload: MergeIn):
     """Merge ``source_id`` into this contact: its identities, conversations and orders move
     here and it is deleted."""
     target = selectors.access_contact(actor=request.auth, id=contact_id)
     source = selectors.access_contact(actor=request.auth, id=payload.source_id)
-    services.contact_merge(target=target, source=source, actor=request.auth)
+    with input_fields("body"):
+        services.contact_merge(target=target, source=source, actor=request.auth)
     return contact_out(selectors.access_contact(actor=request.auth, id=contact_id))
 
 
-@router.get("/{int:contact_id}/orders", response={200: list[OrderOut], **ERROR_RESPONSES})
+@router.get("/{contact_id}/orders", response={200: list[OrderOut], **ERROR_RESPONSES})
 def contact_orders(request: HttpRequest, contact_id: int):
     """The contact's orders from the store's order snapshot, newest first."""
     contact = selectors.access_contact(actor=request.auth, id=contact_id)

@@ -17,7 +17,14 @@ from storedesk.conversations import selectors, services
 from storedesk.conversations.enums import ConversationStatus
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.errors import ValidationError
-from storedesk.core.schemas import ERROR_RESPONSES, Ref
+from storedesk.core.schemas import (
+    ERROR_RESPONSES,
+    MAX_ID,
+    InputSchema,
+    Ref,
+    id_filter,
+    input_fields,
+)
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.base import InboundAttachment, InboundRejected
 from storedesk.inboxes.selectors import access_inbox
@@ -97,13 +104,13 @@ class MessagePage(Schema):
     next_after_id: int | None
 
 
-class AttachmentIn(Schema):
+class AttachmentIn(InputSchema):
     filename: str = Field(..., min_length=1, max_length=255)
     content_base64: str
     content_type: str = Field("", max_length=120)
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     external_id: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     name: str | None = Field(None, max_length=200)
@@ -111,7 +118,7 @@ class ContactIn(Schema):
     locale: str | None = Field(None, max_length=16)
 
 
-class ConversationCreateIn(Schema):
+class ConversationCreateIn(InputSchema):
     inbox_id: int
     contact: ContactIn
     text: str = Field(..., max_length=100_000)
@@ -121,7 +128,7 @@ class ConversationCreateIn(Schema):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
 
-class MessageCreateIn(Schema):
+class MessageCreateIn(InputSchema):
     kind: Literal["reply", "note"] = "reply"
     text: str = Field(..., max_length=100_000)
     html: str = Field("", max_length=2_000_000)
@@ -129,17 +136,17 @@ class MessageCreateIn(Schema):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     assignee_id: int | None = Field(None, description="Agent id; null unassigns.")
     team_id: int | None = Field(None, description="Team id; null clears the team.")
 
 
-class StatusIn(Schema):
+class StatusIn(InputSchema):
     status: StatusName
     snooze_until: datetime | None = None
 
 
-class TagsIn(Schema):
+class TagsIn(InputSchema):
     add: list[str] = Field(default_factory=list, max_length=50)
     remove: list[str] = Field(default_factory=list, max_length=50)
 
@@ -148,13 +155,13 @@ class TagsOut(Schema):
     tags: list[str]
 
 
-class ListQuery(Schema):
+class ListQuery(InputSchema):
     status: list[StatusName] = Field(default_factory=list)
     assignee: str | None = Field(None, description='Agent id, "me" or "none".')
-    team: int | None = None
-    inbox: int | None = None
-    store: int | None = None
-    contact: int | None = None
+    team: int | None = id_filter()
+    inbox: int | None = id_filter()
+    store: int | None = id_filter()
+    contact: int | None = id_filter()
     tag: str | None = Field(None, max_length=60)
     language: str | None = Field(None, max_length=16)
     priority: int | None = Field(None, ge=0, le=3)
@@ -211,6 +218,21 @@ def message_out(message: Message) -> dict:
     }
 
 
+def _storable_time(value: datetime, *, field: str) -> datetime:
+    """``value`` as an aware UTC time (naive means UTC), refusing times the database cannot
+    store and give back (beyond the year 9998 in any time zone)."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    try:
+        value = value.astimezone(UTC)
+        storable = value.year <= 9998
+    except OverflowError:
+        storable = False
+    if not storable:
+        raise ValidationError("Give a time before the year 9999.", field=field)
+    return value
+
+
 def _decode_attachments(items: list[AttachmentIn]) -> tuple[InboundAttachment, ...]:
     decoded = []
     for index, item in enumerate(items):
@@ -237,8 +259,9 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
     elif params.assignee == "none":
         unassigned = True
     elif params.assignee:
-        if not params.assignee.isdigit():
-            raise ValidationError('Use an agent id, "me" or "none".', field="assignee")
+        digits = params.assignee.isascii() and params.assignee.isdigit()
+        if not digits or int(params.assignee) > MAX_ID:
+            raise ValidationError('Use an agent id, "me" or "none".', field="query.assignee")
         assignee_id = int(params.assignee)
     filters = selectors.ConversationFilters(
         status=tuple(params.status),
@@ -253,13 +276,14 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
         priority=params.priority,
         q=(params.q or "").strip(),
     )
-    rows, next_cursor = selectors.conversation_list(
-        actor=request.auth,
-        filters=filters,
-        sort=params.sort,
-        cursor=params.cursor,
-        limit=params.limit,
-    )
+    with input_fields("query"):
+        rows, next_cursor = selectors.conversation_list(
+            actor=request.auth,
+            filters=filters,
+            sort=params.sort,
+            cursor=params.cursor,
+            limit=params.limit,
+        )
     return {"items": [conversation_out(c) for c in rows], "next_cursor": next_cursor}
 
 
@@ -270,9 +294,9 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     (200 with the stored message)."""
     inbox = access_inbox(actor=request.auth, id=payload.inbox_id)
     if inbox.kind != "api":
-        raise ValidationError("Messages can be posted only to an api inbox.", field="inbox_id")
+        raise ValidationError("Messages can be posted only to an api inbox.", field="body.inbox_id")
     if not inbox.is_active:
-        raise ValidationError("This inbox is disabled.", field="inbox_id")
+        raise ValidationError("This inbox is disabled.", field="body.inbox_id")
     data = payload.dict()
     data["attachments"] = []  # decoded below with field-accurate errors
     try:
@@ -286,16 +310,17 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
         bool(payload.external_id)
         and Message.objects.filter(inbox=inbox, external_id=payload.external_id).exists()
     )
-    message = services.message_receive(inbox=inbox, inbound=inbound)
+    with input_fields("body"):
+        message = services.message_receive(inbox=inbox, inbound=inbound)
     return (200 if known else 201), message_out(message)
 
 
-@router.get("/{int:conversation_id}", response={200: ConversationOut, **ERROR_RESPONSES})
+@router.get("/{conversation_id}", response={200: ConversationOut, **ERROR_RESPONSES})
 def get_conversation(request: HttpRequest, conversation_id: int):
     return conversation_out(selectors.access_conversation(actor=request.auth, id=conversation_id))
 
 
-@router.get("/{int:conversation_id}/messages", response={200: MessagePage, **ERROR_RESPONSES})
+@router.get("/{conversation_id}/messages", response={200: MessagePage, **ERROR_RESPONSES})
 def list_messages(
     request: HttpRequest,
     conversation_id: int,
@@ -311,7 +336,7 @@ def list_messages(
 
 
 @router.post(
-    "/{int:conversation_id}/messages",
+    "/{conversation_id}/messages",
     response={201: MessageOut, **ERROR_RESPONSES},
 )
 def create_message(request: HttpRequest, conversation_id: int, payload: MessageCreateIn):
@@ -319,28 +344,29 @@ def create_message(request: HttpRequest, conversation_id: int, payload: MessageC
     internal note. ``client_key`` makes retries safe."""
     conversation = selectors.access_conversation(actor=request.auth, id=conversation_id)
     attachments = _decode_attachments(payload.attachments)
-    if payload.kind == "note":
-        message = services.note_add(
-            conversation=conversation,
-            author=request.auth,
-            text=payload.text,
-            attachments=attachments,
-            client_key=payload.client_key,
-        )
-    else:
-        message = services.message_send(
-            conversation=conversation,
-            author=request.auth,
-            text=payload.text,
-            html=payload.html,
-            attachments=attachments,
-            client_key=payload.client_key,
-        )
+    with input_fields("body"):
+        if payload.kind == "note":
+            message = services.note_add(
+                conversation=conversation,
+                author=request.auth,
+                text=payload.text,
+                attachments=attachments,
+                client_key=payload.client_key,
+            )
+        else:
+            message = services.message_send(
+                conversation=conversation,
+                author=request.auth,
+                text=payload.text,
+                html=payload.html,
+                attachments=attachments,
+                client_key=payload.client_key,
+            )
     message.refresh_from_db()
     return 201, message_out(message)
 
 
-@router.post("/{int:conversation_id}/assign", response={200: ConversationOut, **ERROR_RESPONSES})
+@router.post("/{conversation_id}/assign", response={200: ConversationOut, **ERROR_RESPONSES})
 def assign_conversation(request: HttpRequest, conversation_id: int, payload: AssignIn):
     """Set the assignee and the team. Omitted fields stay; ``null`` clears."""
     conversation = selectors.access_conversation(actor=request.auth, id=conversation_id)
@@ -360,29 +386,32 @@ def assign_conversation(request: HttpRequest, conversation_id: int, payload: Ass
             changes["team"] = Team.objects.filter(pk=payload.team_id).first()
             if changes["team"] is None:
                 raise ValidationError("No such team.", field="body.team_id")
-    services.conversation_assign(conversation=conversation, actor=request.auth, **changes)
+    with input_fields("body"):
+        services.conversation_assign(conversation=conversation, actor=request.auth, **changes)
     return conversation_out(selectors.access_conversation(actor=request.auth, id=conversation_id))
 
 
-@router.post("/{int:conversation_id}/status", response={200: ConversationOut, **ERROR_RESPONSES})
+@router.post("/{conversation_id}/status", response={200: ConversationOut, **ERROR_RESPONSES})
 def set_status(request: HttpRequest, conversation_id: int, payload: StatusIn):
     conversation = selectors.access_conversation(actor=request.auth, id=conversation_id)
     snooze_until = payload.snooze_until
-    if snooze_until is not None and timezone.is_naive(snooze_until):
-        snooze_until = timezone.make_aware(snooze_until, UTC)
-    services.conversation_set_status(
-        conversation=conversation,
-        status=ConversationStatus(payload.status),
-        actor=request.auth,
-        snooze_until=snooze_until,
-    )
+    if snooze_until is not None:
+        snooze_until = _storable_time(snooze_until, field="body.snooze_until")
+    with input_fields("body"):
+        services.conversation_set_status(
+            conversation=conversation,
+            status=ConversationStatus(payload.status),
+            actor=request.auth,
+            snooze_until=snooze_until,
+        )
     return conversation_out(selectors.access_conversation(actor=request.auth, id=conversation_id))
 
 
-@router.post("/{int:conversation_id}/tags", response={200: TagsOut, **ERROR_RESPONSES})
+@router.post("/{conversation_id}/tags", response={200: TagsOut, **ERROR_RESPONSES})
 def change_tags(request: HttpRequest, conversation_id: int, payload: TagsIn):
     conversation = selectors.access_conversation(actor=request.auth, id=conversation_id)
-    tags = services.conversation_tag(
-        conversation=conversation, actor=request.auth, add=payload.add, remove=payload.remove
-    )
+    with input_fields("body"):
+        tags = services.conversation_tag(
+            conversation=conversation, actor=request.auth, add=payload.add, remove=payload.remove
+        )
     return {"tags": tags}

@@ -19,6 +19,8 @@ from storedesk.core.errors import DomainError
 
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        if not (token.isascii() and token.isprintable()):
+            return None  # never a token of ours; keep control characters away from the database
         agent = api_token_authenticate(token)
         if agent is not None:
             request.user = agent
@@ -26,6 +28,18 @@ class BearerTokenAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    """The browser session of an active agent, with Django's CSRF check on unsafe methods.
+
+    Requests without such a session are simply not authenticated by this scheme (401), so
+    API clients with a missing or bad token never see a CSRF failure instead.
+    """
+
+    def __call__(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
@@ -57,7 +71,7 @@ _ARGUMENT_NAMES = {"payload", "params"}
 
 def _field_of(location) -> str:
     parts = [str(part) for part in location]
-    if len(parts) > 2 and parts[1] in _ARGUMENT_NAMES:
+    if len(parts) >= 2 and parts[1] in _ARGUMENT_NAMES:
         del parts[1]
     return ".".join(parts)
 

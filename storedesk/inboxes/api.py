@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from storedesk.conversations.services import message_receive
-from storedesk.core.errors import ValidationError
-from storedesk.core.schemas import ERROR_RESPONSES
+from storedesk.core.errors import NotFound, ValidationError
+from storedesk.core.schemas import ERROR_RESPONSES, MAX_ID, InputSchema, input_fields
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.base import InboundRejected
 from storedesk.inboxes.selectors import access_inbox, inbox_by_public_token, inbox_list
@@ -43,16 +43,16 @@ def inbox_out(inbox) -> dict:
 
 
 @router.get("", response={200: list[InboxOut], **ERROR_RESPONSES})
-def list_inboxes(request: HttpRequest, store: int | None = None):
+def list_inboxes(request: HttpRequest, store: int | None = Query(None, ge=1, le=MAX_ID)):
     return [inbox_out(i) for i in inbox_list(actor=request.auth, store_id=store)]
 
 
-@router.get("/{int:inbox_id}", response={200: InboxOut, **ERROR_RESPONSES})
+@router.get("/{inbox_id}", response={200: InboxOut, **ERROR_RESPONSES})
 def get_inbox(request: HttpRequest, inbox_id: int):
     return inbox_out(access_inbox(actor=request.auth, id=inbox_id))
 
 
-class WebformIn(Schema):
+class WebformIn(InputSchema):
     name: str = Field("", max_length=200)
     email: str = Field(..., max_length=254)
     subject: str = Field("", max_length=300)
@@ -69,11 +69,14 @@ class WebformOut(Schema):
 def submit_webform(request: HttpRequest, token: str, payload: WebformIn):
     """A customer's contact-form submission (no authentication: the inbox's public token
     identifies the form)."""
+    if "\x00" in token:
+        raise NotFound("Inbox not found.")  # no token has one; the database cannot compare it
     inbox = inbox_by_public_token(token, kind="webform")
     adapter = adapter_for(inbox)
     try:
         inbound = adapter.parse(payload.dict())
     except InboundRejected as exc:
         raise ValidationError(exc.message, field=f"body.{exc.field}") from None
-    message_receive(inbox=inbox, inbound=inbound)
+    with input_fields("body", text="message"):
+        message_receive(inbox=inbox, inbound=inbound)
     return 201, {"ok": True, "message": adapter.config.success_message}

@@ -26,6 +26,6 @@ def list_stores(request: HttpRequest):
     return list(store_list(actor=request.auth))
 
 
-@router.get("/{int:store_id}", response={200: StoreOut, **ERROR_RESPONSES})
+@router.get("/{store_id}", response={200: StoreOut, **ERROR_RESPONSES})
 def get_store(request: HttpRequest, store_id: int):
     return access_store(actor=request.auth, id=store_id)
