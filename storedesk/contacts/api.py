@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from storedesk.accounts.selectors import agent_list
 from storedesk.commerce.selectors import order_list_for_contact
@@ -161,7 +161,7 @@ def create_contact(request: HttpRequest, payload: ContactCreateIn):
         contact = services.contact_create(
             store=store, actor=request.auth, dedicated_agent=dedicated_agent, **data
         )
-    return 201, contact_out(contact)
+    return Status(201, contact_out(contact))
 
 
 @router.get("/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES})

@@ -9,7 +9,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from storedesk.accounts.models import Team
 from storedesk.accounts.selectors import agent_list
@@ -312,7 +312,7 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     )
     with input_fields("body"):
         message = services.message_receive(inbox=inbox, inbound=inbound)
-    return (200 if known else 201), message_out(message)
+    return Status(200 if known else 201, message_out(message))
 
 
 @router.get("/{conversation_id}", response={200: ConversationOut, **ERROR_RESPONSES})
@@ -363,7 +363,7 @@ def create_message(request: HttpRequest, conversation_id: int, payload: MessageC
                 client_key=payload.client_key,
             )
     message.refresh_from_db()
-    return 201, message_out(message)
+    return Status(201, message_out(message))
 
 
 @router.post("/{conversation_id}/assign", response={200: ConversationOut, **ERROR_RESPONSES})

@@ -8,6 +8,7 @@ analytics needs and emits its events after commit.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ from storedesk.conversations.models import ActivityEvent, Conversation, Message,
 from storedesk.core.errors import InvalidTransition, ValidationError
 from storedesk.core.events import emit
 from storedesk.core.html import sanitize_html
+from storedesk.core.text import storable
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.base import (
     DeliveryError,
@@ -111,6 +113,19 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> Message:
 
 
 def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
+    inbound = dataclasses.replace(
+        inbound,
+        text=storable(inbound.text),
+        html=storable(inbound.html),
+        subject=storable(inbound.subject),
+        sender=dataclasses.replace(
+            inbound.sender,
+            name=storable(inbound.sender.name),
+            external_id=storable(inbound.sender.external_id),
+            email=storable(inbound.sender.email),
+            phone=storable(inbound.sender.phone),
+        ),
+    )
     now = timezone.now()
     at = min(inbound.received_at or now, now)
     contact = contact_identify(store=inbox.store, sender=inbound.sender)
@@ -284,7 +299,8 @@ def note_add(
 def _message_add(
     *, conversation, author, kind, text, html, attachments, client_key, sender_type
 ) -> Message:
-    text = text or ""
+    text = storable(text or "")
+    html = storable(html or "")
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(f"At most {MAX_TEXT_CHARS} characters.", field="text")
     if not (text.strip() or html.strip() or attachments):

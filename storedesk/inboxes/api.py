@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from storedesk.conversations.services import message_receive
 from storedesk.core.errors import NotFound, ValidationError
@@ -79,4 +79,4 @@ def submit_webform(request: HttpRequest, token: str, payload: WebformIn):
         raise ValidationError(exc.message, field=f"body.{exc.field}") from None
     with input_fields("body", text="message"):
         message_receive(inbox=inbox, inbound=inbound)
-    return 201, {"ok": True, "message": adapter.config.success_message}
+    return Status(201, {"ok": True, "message": adapter.config.success_message})

@@ -519,3 +519,16 @@ def test_priority_change_is_recorded_and_emitted(api_inbox, agent):
     assert error.value.field == "priority"
     data = ActivityEvent.objects.get(conversation=conversation, kind="priority").data
     assert data == {"from": 1, "to": 3}
+
+
+def test_nul_characters_are_kept_as_replacement_characters(api_inbox, agent):
+    message = services.message_receive(
+        inbox=api_inbox,
+        inbound=inbound("bad\x00byte", name="A\x00na", html="<p>x\x00y</p>", subject="s\x00"),
+    )
+    message.refresh_from_db()
+    assert message.text == "bad\ufffdbyte" and "\x00" not in message.html
+    assert message.conversation.contact.name == "A\ufffdna"
+    reply = services.message_send(conversation=message.conversation, author=agent, text="o\x00k")
+    reply.refresh_from_db()
+    assert reply.text == "o\ufffdk"

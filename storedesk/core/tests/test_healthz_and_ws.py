@@ -94,3 +94,16 @@ def test_foreign_origin_is_refused(agent):
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+@pytest.mark.django_db
+def test_api_errors_outside_routes_are_json():
+    missing = Client().get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong_method = Client().delete("/api/v1/contacts")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in wrong_method["Allow"]
+    # Pages outside the API keep their HTML.
+    assert Client().get("/no-such-page").get("Content-Type", "").startswith("text/html")
