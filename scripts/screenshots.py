@@ -17,8 +17,14 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -34,8 +40,12 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOREDESK_")}
     env["STOREDESK_HOME"] = home
     server = subprocess.Popen(
-        [sys.executable, "-m", "storedesk.cli", "demo", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [sys.executable, "-m", "storedesk.cli", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     password = None
     try:
@@ -50,8 +60,9 @@ def main() -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for language, suffix in (("en", ""), ("zh-hans", "-zh"), ("hr", "-hr")):
-                context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                              locale=language)
+                context = browser.new_context(
+                    viewport={"width": 1280, "height": 800}, locale=language
+                )
                 page = context.new_page()
                 page.goto(f"{base}/login/")
                 page.click(f"button[value='{language}']")
@@ -74,8 +85,9 @@ def main() -> int:
                 page.goto(f"{base}/settings/agents/")
                 page.screenshot(path=OUT / "settings.png")
                 context.close()
-            phone = browser.new_context(viewport={"width": 360, "height": 740},
-                                        device_scale_factor=2)
+            phone = browser.new_context(
+                viewport={"width": 360, "height": 740}, device_scale_factor=2
+            )
             page = phone.new_page()
             page.goto(f"{base}/login/")
             page.fill("input[name=username]", "admin")
