@@ -69,8 +69,21 @@ def agent_create(
     return agent
 
 
+def _team_name(name: str, *, excluding: Team | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the team a name.", field="name")
+    clash = Team.objects.filter(name__iexact=name)
+    if excluding is not None:
+        clash = clash.exclude(pk=excluding.pk)
+    if clash.exists():
+        raise ValidationError("A team with this name exists.", field="name")
+    return name[:120]
+
+
 def team_create(*, name: str, members=()) -> Team:
-    team = Team.objects.create(name=name)
+    """Create a team; names are unique regardless of case."""
+    team = Team.objects.create(name=_team_name(name))
     if members:
         team.members.set(members)
     return team
@@ -171,13 +184,9 @@ def agent_update(
 
 
 def team_update(*, team: Team, actor: Agent, name: str, members=()) -> Team:
-    name = name.strip()
-    if not name:
-        raise ValidationError("Give the team a name.", field="name")
-    if Team.objects.filter(name__iexact=name).exclude(pk=team.pk).exists():
-        raise ValidationError("A team with this name exists.", field="name")
+    name = _team_name(name, excluding=team)
     with transaction.atomic():
-        team.name = name[:120]
+        team.name = name
         team.save()
         team.members.set(members)
         audit_log(actor=actor, action="team.updated", target=team)

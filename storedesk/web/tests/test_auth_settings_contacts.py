@@ -256,3 +256,16 @@ def test_restricted_agent_assignee_lists_hide_other_stores(store, other_store, a
     )
     assert refused.status_code == 422
     make_inbox(other_store)
+
+
+def test_administrator_manages_teams(admin_client, agent, admin_agent):
+    admin_client.post("/settings/teams/", {"name": "Escalations", "members": [agent.pk]})
+    team = Team.objects.get(name="Escalations")
+    assert list(team.members.all()) == [agent]
+    admin_client.post(
+        f"/settings/teams/{team.pk}/", {"name": "Escalations", "members": [admin_agent.pk]}
+    )
+    assert list(team.members.all()) == [admin_agent]
+    duplicate = admin_client.post("/settings/teams/", {"name": "escalations"})
+    assert b"A team with this name exists." in duplicate.content
+    assert admin_client.get("/settings/teams/999999/").status_code == 404

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -48,6 +49,30 @@ def _apply_error(form, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
+def _editing(model, pk: int | None, **related):
+    """The row being edited (``None`` when creating); 404 for an unknown id."""
+    if pk is None:
+        return None
+    row = model.objects.filter(pk=pk).select_related(*related.get("select", ())).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def _save_or_render(request, form, save, *, saved: str, then, template: str, context: dict):
+    """On a valid POST call ``save(cleaned_data)``; a ``DomainError`` goes back onto the form,
+    success redirects to ``then(result)`` with the ``saved`` message. Otherwise render."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, saved)
+            return redirect(then(result))
+    return render(request, template, {"nav": "settings", "form": form, **context})
+
+
 @admin_required
 def settings_home(request):
     return redirect("settings-stores")
@@ -72,37 +97,24 @@ class StoreForm(forms.Form):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_stores(request, store_id: int | None = None):
-    store = Store.objects.filter(pk=store_id).first() if store_id else None
-    if store_id and store is None:
-        raise Http404
-    initial = {}
-    if store:
-        initial = {
-            f: getattr(store, f)
-            for f in ("name", "default_locale", "supported_locales", "time_zone", "brand_color")
-        }
+    store = _editing(Store, store_id)
+    fields = ("name", "default_locale", "supported_locales", "time_zone", "brand_color")
+    initial = {f: getattr(store, f) for f in fields} if store else {}
     form = StoreForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if store:
-                store_update(store=store, actor=request.user, **form.cleaned_data)
-            else:
-                store_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("Store saved."))
-            return redirect("settings-stores")
-    return render(
+
+    def save(data):
+        if store:
+            return store_update(store=store, actor=request.user, **data)
+        return store_create(actor=request.user, **data)
+
+    return _save_or_render(
         request,
-        "web/settings/stores.html",
-        {
-            "nav": "settings",
-            "section": "stores",
-            "form": form,
-            "editing": store,
-            "stores": Store.objects.all(),
-        },
+        form,
+        save,
+        saved=_("Store saved."),
+        then=lambda _: "settings-stores",
+        template="web/settings/stores.html",
+        context={"section": "stores", "editing": store, "stores": Store.objects.all()},
     )
 
 
@@ -146,9 +158,7 @@ class InboxEditForm(forms.Form):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_inboxes(request, inbox_id: int | None = None):
-    inbox = Inbox.objects.select_related("store").filter(pk=inbox_id).first() if inbox_id else None
-    if inbox_id and inbox is None:
-        raise Http404
+    inbox = _editing(Inbox, inbox_id, select=("store",))
     if inbox:
         form = InboxEditForm(
             request.POST or None,
@@ -162,24 +172,21 @@ def settings_inboxes(request, inbox_id: int | None = None):
         )
     else:
         form = InboxCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if inbox:
-                inbox_update(inbox=inbox, actor=request.user, **form.cleaned_data)
-            else:
-                inbox = inbox_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("Inbox saved."))
-            return redirect("settings-inbox", inbox_id=inbox.pk)
-    return render(
+
+    def save(data):
+        if inbox:
+            return inbox_update(inbox=inbox, actor=request.user, **data)
+        return inbox_create(actor=request.user, **data)
+
+    return _save_or_render(
         request,
-        "web/settings/inboxes.html",
-        {
-            "nav": "settings",
+        form,
+        save,
+        saved=_("Inbox saved."),
+        then=lambda saved: reverse("settings-inbox", args=[saved.pk]),
+        template="web/settings/inboxes.html",
+        context={
             "section": "inboxes",
-            "form": form,
             "editing": inbox,
             "inboxes": Inbox.objects.select_related("store").order_by("store__name", "name"),
             "site": request.build_absolute_uri("/").rstrip("/"),
@@ -190,9 +197,7 @@ def settings_inboxes(request, inbox_id: int | None = None):
 @admin_required
 @require_POST
 def settings_inbox_rotate(request, inbox_id: int):
-    inbox = Inbox.objects.filter(pk=inbox_id).first()
-    if inbox is None:
-        raise Http404
+    inbox = _editing(Inbox, inbox_id)
     inbox_rotate_public_token(inbox=inbox, actor=request.user)
     messages.success(request, _("A new public address was issued; the old one stops working."))
     return redirect("settings-inbox", inbox_id=inbox.pk)
@@ -230,9 +235,7 @@ class AgentForm(forms.Form):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_agents(request, agent_id: int | None = None):
-    agent = Agent.objects.filter(pk=agent_id).first() if agent_id else None
-    if agent_id and agent is None:
-        raise Http404
+    agent = _editing(Agent, agent_id)
     initial = {"is_active": True, "role": Role.AGENT}
     if agent:
         initial = {
@@ -247,47 +250,41 @@ def settings_agents(request, agent_id: int | None = None):
     form = AgentForm(request.POST or None, initial=initial)
     if agent:
         form.fields["username"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if agent:
-                agent_update(
-                    agent=agent,
-                    actor=request.user,
-                    role=data["role"],
-                    stores=data["stores"],
-                    teams=data["teams"],
-                    is_active=data["is_active"],
-                    display_name=data["display_name"],
-                    email=data["email"],
-                )
-            else:
-                if data["role"] == Role.RESTRICTED and not data["stores"]:
-                    raise DomainError(
-                        _("A restricted agent needs at least one store."), field="stores"
-                    )
-                agent_create(
-                    username=data["username"],
-                    password=data["password"] or None,
-                    role=data["role"],
-                    email=data["email"],
-                    display_name=data["display_name"],
-                    stores=data["stores"],
-                    teams=data["teams"],
-                    actor=request.user,
-                )
-        except DomainError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("Agent saved."))
-            return redirect("settings-agents")
-    return render(
+
+    def save(data):
+        if agent:
+            return agent_update(
+                agent=agent,
+                actor=request.user,
+                role=data["role"],
+                stores=data["stores"],
+                teams=data["teams"],
+                is_active=data["is_active"],
+                display_name=data["display_name"],
+                email=data["email"],
+            )
+        if data["role"] == Role.RESTRICTED and not data["stores"]:
+            raise DomainError(_("A restricted agent needs at least one store."), field="stores")
+        return agent_create(
+            username=data["username"],
+            password=data["password"] or None,
+            role=data["role"],
+            email=data["email"],
+            display_name=data["display_name"],
+            stores=data["stores"],
+            teams=data["teams"],
+            actor=request.user,
+        )
+
+    return _save_or_render(
         request,
-        "web/settings/agents.html",
-        {
-            "nav": "settings",
+        form,
+        save,
+        saved=_("Agent saved."),
+        then=lambda _: "settings-agents",
+        template="web/settings/agents.html",
+        context={
             "section": "agents",
-            "form": form,
             "editing": agent,
             "agents": Agent.objects.prefetch_related("teams", "stores").order_by("username"),
         },
@@ -307,29 +304,24 @@ class TeamForm(forms.Form):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_teams(request, team_id: int | None = None):
-    team = Team.objects.filter(pk=team_id).first() if team_id else None
-    if team_id and team is None:
-        raise Http404
+    team = _editing(Team, team_id)
     initial = {"name": team.name, "members": list(team.members.all())} if team else {}
     form = TeamForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if team:
-                team_update(team=team, actor=request.user, **form.cleaned_data)
-            else:
-                team_create(**form.cleaned_data)
-        except DomainError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("Team saved."))
-            return redirect("settings-teams")
-    return render(
+
+    def save(data):
+        if team:
+            return team_update(team=team, actor=request.user, **data)
+        return team_create(**data)
+
+    return _save_or_render(
         request,
-        "web/settings/teams.html",
-        {
-            "nav": "settings",
+        form,
+        save,
+        saved=_("Team saved."),
+        then=lambda _: "settings-teams",
+        template="web/settings/teams.html",
+        context={
             "section": "teams",
-            "form": form,
             "editing": team,
             "teams": Team.objects.prefetch_related("members"),
         },
@@ -350,30 +342,22 @@ class CannedReplyForm(forms.Form):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_canned(request, reply_id: int | None = None):
-    reply = CannedReply.objects.filter(pk=reply_id).first() if reply_id else None
-    if reply_id and reply is None:
-        raise Http404
+    reply = _editing(CannedReply, reply_id)
     if request.method == "POST" and reply and "delete" in request.POST:
         canned_reply_delete(actor=request.user, reply=reply)
         messages.success(request, _("Canned reply deleted."))
         return redirect("settings-canned")
     initial = {"title": reply.title, "store": reply.store, "body": reply.body} if reply else {}
     form = CannedReplyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            canned_reply_save(actor=request.user, reply=reply, **form.cleaned_data)
-        except DomainError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, _("Canned reply saved."))
-            return redirect("settings-canned")
-    return render(
+    return _save_or_render(
         request,
-        "web/settings/canned.html",
-        {
-            "nav": "settings",
+        form,
+        lambda data: canned_reply_save(actor=request.user, reply=reply, **data),
+        saved=_("Canned reply saved."),
+        then=lambda _: "settings-canned",
+        template="web/settings/canned.html",
+        context={
             "section": "canned",
-            "form": form,
             "editing": reply,
             "variables": VARIABLES,
             "replies": CannedReply.objects.select_related("store"),
