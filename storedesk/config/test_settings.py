@@ -18,3 +18,10 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="storedesk-test-media-"))
+
+# SQLite tests use a file database, like the product (WAL, IMMEDIATE transactions): an
+# in-memory shared-cache database locks whole tables and cannot show real concurrency.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="storedesk-test-db-")) / "test.sqlite3")
+    }

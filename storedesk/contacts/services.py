@@ -47,22 +47,25 @@ def _identity_add(contact: Contact, kind: str, external_id: str) -> None:
         pass  # created concurrently: same result
 
 
-def contact_identify(*, store: Store, sender: SenderRef) -> Contact:
+def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> Contact:
     """Find the store's contact for ``sender``'s identity, or create it.
 
     A new identity whose email matches an existing contact joins that contact. Safe under
-    concurrency: two simultaneous calls for the same identity return the same contact.
+    concurrency: two simultaneous calls for the same identity return the same contact. With
+    ``lock=True`` (inside a transaction) an existing contact is returned row-locked, so the
+    caller's work for this contact is serialised.
     """
     kind, external_id = sender.identity_kind, sender.external_id.strip()
     if kind == IdentityKind.EMAIL:
         external_id = normalise_email(external_id)
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(store=store, kind=kind, external_id=external_id)
-        .first()
+    known = Contact.objects.filter(
+        identities__store=store, identities__kind=kind, identities__external_id=external_id
     )
-    if identity is not None:
-        return identity.contact
+    if lock:
+        known = known.select_for_update(of=("self",))
+    contact = known.first()
+    if contact is not None:
+        return contact
     email = normalise_email(sender.email)
     contact = None
     if email:
@@ -88,8 +91,12 @@ def contact_identify(*, store: Store, sender: SenderRef) -> Contact:
                 store=store, contact=contact, kind=kind, external_id=external_id
             )
     except IntegrityError:
-        # Another request created this identity first; use its contact.
-        return ContactIdentity.objects.get(store=store, kind=kind, external_id=external_id).contact
+        # Another request created this identity first (and has committed): use its contact.
+        contact_id = ContactIdentity.objects.values_list("contact_id", flat=True).get(
+            store=store, kind=kind, external_id=external_id
+        )
+        contacts = Contact.objects.select_for_update() if lock else Contact.objects
+        return contacts.get(pk=contact_id)
     if email and kind != IdentityKind.EMAIL and contact.email == email:
         _identity_add(contact, IdentityKind.EMAIL, email)
     return contact

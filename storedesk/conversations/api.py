@@ -306,13 +306,9 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     attachments = _decode_attachments(payload.attachments)
     if attachments:
         inbound = type(inbound)(**{**inbound.__dict__, "attachments": attachments})
-    known = (
-        bool(payload.external_id)
-        and Message.objects.filter(inbox=inbox, external_id=payload.external_id).exists()
-    )
     with input_fields("body"):
-        message = services.message_receive(inbox=inbox, inbound=inbound)
-    return Status(200 if known else 201, message_out(message))
+        message, created = services.message_receive_outcome(inbox=inbox, inbound=inbound)
+    return Status(201 if created else 200, message_out(message))
 
 
 @router.get("/{conversation_id}", response={200: ConversationOut, **ERROR_RESPONSES})

@@ -91,6 +91,12 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> Message:
     emits nothing. Emits ``ConversationCreated`` (when new), ``ConversationStatusChanged``
     (when reopened) and ``MessageCreated``.
     """
+    return message_receive_outcome(inbox=inbox, inbound=inbound)[0]
+
+
+def message_receive_outcome(*, inbox: Inbox, inbound: InboundMessage) -> tuple[Message, bool]:
+    """:func:`message_receive`, also telling whether the message was new (``False`` for a
+    repeat of a known ``external_id``)."""
     if len(inbound.text) > MAX_TEXT_CHARS:
         raise ValidationError(f"At most {MAX_TEXT_CHARS} characters.", field="text")
     if not (inbound.text.strip() or inbound.html.strip() or inbound.attachments):
@@ -99,16 +105,16 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> Message:
     if inbound.external_id:
         existing = Message.objects.filter(inbox=inbox, external_id=inbound.external_id).first()
         if existing is not None:
-            return existing
+            return existing, False
     try:
         with transaction.atomic():
-            return _receive(inbox, inbound)
+            return _receive(inbox, inbound), True
     except IntegrityError:
         # A concurrent delivery of the same external id committed first.
         if inbound.external_id:
             existing = Message.objects.filter(inbox=inbox, external_id=inbound.external_id).first()
             if existing is not None:
-                return existing
+                return existing, False
         raise
 
 
@@ -128,10 +134,9 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     )
     now = timezone.now()
     at = min(inbound.received_at or now, now)
-    contact = contact_identify(store=inbox.store, sender=inbound.sender)
-    # One contact's messages are threaded one at a time, so two simultaneous messages never
-    # open two conversations.
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    # One contact's messages are threaded one at a time (row lock on the contact), so two
+    # simultaneous messages never open two conversations.
+    contact = contact_identify(store=inbox.store, sender=inbound.sender, lock=True)
     conversation, created = _conversation_for(inbox, contact, inbound, at)
     message = Message.objects.create(
         conversation=conversation,
