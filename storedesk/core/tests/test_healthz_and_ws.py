@@ -108,3 +108,73 @@ def test_api_errors_outside_routes_are_json():
     assert "GET" in wrong_method["Allow"]
     # Pages outside the API keep their HTML.
     assert Client().get("/no-such-page").get("Content-Type", "").startswith("text/html")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_presence_reaches_only_agents_who_may_see_the_conversation():
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    from storedesk.accounts.enums import Role
+    from storedesk.core.testing import AgentFactory
+
+    store_a, store_b = StoreFactory(), StoreFactory()
+    conversation = services.message_receive(
+        inbox=make_inbox(store_a), inbound=inbound("hello")
+    ).conversation
+    hidden = services.message_receive(
+        inbox=make_inbox(store_b), inbound=inbound("secret")
+    ).conversation
+    ana = AgentFactory(username="ana-p", display_name="Ana")
+    colleague = AgentFactory(username="ivo-p")
+    outsider = AgentFactory(username="bpo-p", role=Role.RESTRICTED, stores=[store_b])
+
+    async def socket_for(user):
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/agent/",
+            headers=[(b"cookie", cookie), (b"origin", b"http://localhost")],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.receive_json_from()  # hello
+        return communicator
+
+    async def scenario():
+        ana_socket = await socket_for(ana)
+        colleague_socket = await socket_for(colleague)
+        outsider_socket = await socket_for(outsider)
+        await ana_socket.send_json_to(
+            {"type": "presence", "conversation_id": conversation.pk, "state": "typing"}
+        )
+        relayed = await colleague_socket.receive_json_from(timeout=5)
+        outsider_heard = not await outsider_socket.receive_nothing(timeout=0.5)
+        # The outsider announces itself on a conversation of a store it cannot see: dropped.
+        await outsider_socket.send_json_to(
+            {"type": "presence", "conversation_id": conversation.pk, "state": "viewing"}
+        )
+        await outsider_socket.send_json_to({"type": "presence", "conversation_id": "x"})
+        leaked = not await colleague_socket.receive_nothing(timeout=0.5)
+        # On its own store's conversation it is relayed to that store's agents (Ana sees all).
+        await outsider_socket.send_json_to(
+            {"type": "presence", "conversation_id": hidden.pk, "state": "viewing"}
+        )
+        ana_heard_hidden = not await ana_socket.receive_nothing(timeout=0.5)
+        for socket in (ana_socket, colleague_socket, outsider_socket):
+            await socket.disconnect()
+        return relayed, outsider_heard, leaked, ana_heard_hidden
+
+    relayed, outsider_heard, leaked, ana_heard_hidden = async_to_sync(scenario)()
+    assert relayed == {
+        "event": "presence",
+        "conversation_id": conversation.pk,
+        "store_id": store_a.pk,
+        "agent_id": ana.pk,
+        "agent_name": "Ana",
+        "state": "typing",
+    }
+    assert outsider_heard is False
+    assert leaked is False
+    assert ana_heard_hidden is True  # unrestricted agents see every store, store B included

@@ -266,3 +266,12 @@ def test_times_are_shown_in_the_agents_time_zone(signed_in, agent, api_inbox):
     agent.save()
     page = signed_in.get(f"/c/{message.conversation_id}/").content.decode()
     assert 'datetime="2026-03-02T00:30:00+01:00"' in page
+
+
+def test_status_filter_on_all_conversations(signed_in, agent, api_inbox):
+    a, b = make_conversations(api_inbox, 2)
+    services.conversation_set_status(conversation=b, status="pending", actor=agent)
+    assert row_ids(signed_in.get("/inbox/?view=all&status=pending")) == [b.pk]
+    page = signed_in.get("/inbox/?view=all&status=pending").content.decode()
+    assert '<option value="pending" selected>' in page
+    assert sorted(row_ids(signed_in.get("/inbox/?view=all&status=bogus"))) == sorted([a.pk, b.pk])
