@@ -70,6 +70,8 @@ class Conversation(TimeStampedModel):
         indexes = [
             # Inbox lists: keyset pagination on (waiting_since, id) within a status.
             models.Index(fields=["status", "waiting_since", "id"], name="conv_status_waiting"),
+            # The API's default list (every status, waiting longest first).
+            models.Index(fields=["waiting_since", "id"], name="conv_waiting"),
             models.Index(fields=["store", "status", "waiting_since", "id"], name="conv_store_wait"),
             models.Index(fields=["assignee", "status", "waiting_since"], name="conv_assignee"),
             models.Index(fields=["contact", "inbox", "-id"], name="conv_contact_inbox"),
