@@ -72,6 +72,12 @@ class Conversation(TimeStampedModel):
             models.Index(fields=["status", "waiting_since", "id"], name="conv_status_waiting"),
             # The API's default list (every status, waiting longest first).
             models.Index(fields=["waiting_since", "id"], name="conv_waiting"),
+            # Views sorted by newest within a status (walked backwards).
+            models.Index(fields=["status", "created_at", "id"], name="conv_status_created"),
+            # The inbox counts: one index-only scan over the active statuses.
+            models.Index(
+                fields=["status", "store", "inbox", "team", "assignee"], name="conv_counts"
+            ),
             models.Index(fields=["store", "status", "waiting_since", "id"], name="conv_store_wait"),
             models.Index(fields=["assignee", "status", "waiting_since"], name="conv_assignee"),
             models.Index(fields=["contact", "inbox", "-id"], name="conv_contact_inbox"),

@@ -19,13 +19,13 @@ from storedesk.core.pagination import SortKey, paginate
 
 SORTS: dict[str, tuple[SortKey, ...]] = {
     # Waiting longest first; conversations nobody waits on come last.
-    "waiting": (SortKey("waiting_since", kind="datetime"), SortKey("id")),
+    "waiting": (SortKey("waiting_since", kind="datetime", nullable=True), SortKey("id")),
     "newest": (SortKey("created_at", True, "datetime"), SortKey("id", True)),
     "oldest": (SortKey("created_at", kind="datetime"), SortKey("id")),
     "updated": (SortKey("updated_at", True, "datetime"), SortKey("id", True)),
     "priority": (
         SortKey("priority", True),
-        SortKey("waiting_since", kind="datetime"),
+        SortKey("waiting_since", kind="datetime", nullable=True),
         SortKey("id"),
     ),
 }
@@ -97,29 +97,32 @@ ACTIVE_STATUSES = ("open", "pending", "snoozed")
 
 
 def conversation_counts(*, actor) -> dict:
-    """Live counts for the inbox navigation, in four queries whatever the table size: the
-    standard views, and open conversations per team, per inbox and per store. Resolved
-    conversations are not counted (the number only grows and nobody works from it)."""
-    active = _base(actor).filter(status__in=ACTIVE_STATUSES)
-    views = active.aggregate(
-        mine=Count("id", filter=Q(assignee_id=actor.pk, status__in=("open", "pending"))),
-        unassigned=Count("id", filter=Q(assignee__isnull=True, status="open")),
-        open=Count("id", filter=Q(status="open")),
-        pending=Count("id", filter=Q(status="pending")),
-        snoozed=Count("id", filter=Q(status="snoozed")),
+    """Live counts for the inbox navigation in one grouped query over the active
+    conversations (covered by the ``conv_counts`` index): the standard views, and open
+    conversations per team, per inbox and per store. Resolved conversations are not counted
+    (the number only grows and nobody works from it)."""
+    groups = (
+        _base(actor)
+        .filter(status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("status", "store_id", "inbox_id", "team_id", "assignee_id")
+        .annotate(n=Count("id"))
     )
-    open_only = active.filter(status="open")
-
-    def grouped(field: str) -> dict[int, int]:
-        rows = open_only.order_by().values(field).annotate(n=Count("id"))
-        return {row[field]: row["n"] for row in rows if row[field] is not None}
-
-    return {
-        "views": views,
-        "teams": grouped("team_id"),
-        "inboxes": grouped("inbox_id"),
-        "stores": grouped("store_id"),
-    }
+    views = dict.fromkeys(("mine", "unassigned", "open", "pending", "snoozed"), 0)
+    per = {"teams": {}, "inboxes": {}, "stores": {}}
+    for group in groups:
+        status, n = group["status"], group["n"]
+        views[status] += n
+        if group["assignee_id"] == actor.pk and status in ("open", "pending"):
+            views["mine"] += n
+        if status != "open":
+            continue
+        if group["assignee_id"] is None:
+            views["unassigned"] += n
+        for key, field in (("teams", "team_id"), ("inboxes", "inbox_id"), ("stores", "store_id")):
+            if group[field] is not None:
+                per[key][group[field]] = per[key].get(group[field], 0) + n
+    return {"views": views, **per}
 
 
 def contact_conversations(*, actor, contact_id: int, exclude_id: int | None = None, limit=20):

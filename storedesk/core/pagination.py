@@ -22,11 +22,17 @@ class SortKey:
     field: str
     descending: bool = False
     kind: str = "int"  # "int" or "datetime": how the cursor value is decoded
+    # Only nullable keys get NULLS LAST and IS NULL terms: on the others they would stop
+    # PostgreSQL from walking an index in order.
+    nullable: bool = False
 
 
 def order_by(keys: tuple[SortKey, ...]) -> list:
+    nulls = {True: {"nulls_last": True}, False: {}}
     return [
-        F(key.field).desc(nulls_last=True) if key.descending else F(key.field).asc(nulls_last=True)
+        F(key.field).desc(**nulls[key.nullable])
+        if key.descending
+        else F(key.field).asc(**nulls[key.nullable])
         for key in keys
     ]
 
@@ -72,7 +78,8 @@ def _after(key: SortKey, value) -> Q | None:
     if value is None:
         return None
     lookup = "lt" if key.descending else "gt"
-    return Q(**{f"{key.field}__{lookup}": value}) | Q(**{f"{key.field}__isnull": True})
+    after = Q(**{f"{key.field}__{lookup}": value})
+    return after | Q(**{f"{key.field}__isnull": True}) if key.nullable else after
 
 
 def _equal(key: SortKey, value) -> Q:
