@@ -7,6 +7,19 @@ from storedesk.conversations import services
 from storedesk.core.testing import StoreFactory, committed_events, inbound, make_inbox
 
 
+async def agent_socket(user, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    """A websocket to /ws/agent/ authenticated by ``user``'s real session cookie
+    (not yet connected)."""
+    from asgiref.sync import sync_to_async
+
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    return WebsocketCommunicator(
+        application, "/ws/agent/", headers=[(b"cookie", cookie), (b"origin", origin)]
+    )
+
+
 @pytest.mark.django_db
 def test_healthz_reports_configuration():
     response = Client().get("/healthz")
@@ -31,15 +44,7 @@ def test_agent_socket_receives_only_visible_store_events():
     restricted = AgentFactory(role=Role.RESTRICTED, stores=[store_a])
 
     async def scenario():
-        # Authenticate as the restricted agent through a real session cookie.
-        client = Client()
-        await sync_to_async(client.force_login)(restricted)
-        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-        communicator = WebsocketCommunicator(
-            application,
-            "/ws/agent/",
-            headers=[(b"cookie", cookie), (b"origin", b"http://localhost")],
-        )
+        communicator = await agent_socket(restricted)
         connected, _ = await communicator.connect()
         assert connected
         assert await communicator.receive_json_from() == {"event": "hello", "stores": 1}
@@ -80,17 +85,10 @@ def test_anonymous_socket_is_refused():
 
 @pytest.mark.django_db(transaction=True)
 def test_foreign_origin_is_refused(agent):
-    from asgiref.sync import async_to_sync, sync_to_async
+    from asgiref.sync import async_to_sync
 
     async def scenario():
-        client = Client()
-        await sync_to_async(client.force_login)(agent)
-        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-        communicator = WebsocketCommunicator(
-            application,
-            "/ws/agent/",
-            headers=[(b"cookie", cookie), (b"origin", b"https://evil.example")],
-        )
+        communicator = await agent_socket(agent, origin=b"https://evil.example")
         connected, _ = await communicator.connect()
         return connected
 
@@ -112,7 +110,7 @@ def test_api_errors_outside_routes_are_json():
 
 @pytest.mark.django_db(transaction=True)
 def test_presence_reaches_only_agents_who_may_see_the_conversation():
-    from asgiref.sync import async_to_sync, sync_to_async
+    from asgiref.sync import async_to_sync
 
     from storedesk.accounts.enums import Role
     from storedesk.core.testing import AgentFactory
@@ -129,14 +127,7 @@ def test_presence_reaches_only_agents_who_may_see_the_conversation():
     outsider = AgentFactory(username="bpo-p", role=Role.RESTRICTED, stores=[store_b])
 
     async def socket_for(user):
-        client = Client()
-        await sync_to_async(client.force_login)(user)
-        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-        communicator = WebsocketCommunicator(
-            application,
-            "/ws/agent/",
-            headers=[(b"cookie", cookie), (b"origin", b"http://localhost")],
-        )
+        communicator = await agent_socket(user)
         connected, _ = await communicator.connect()
         assert connected
         await communicator.receive_json_from()  # hello
