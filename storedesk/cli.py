@@ -141,7 +141,7 @@ def cmd_demo(args) -> int:
     base = f"http://{'127.0.0.1' if all_interfaces else args.host}:{port}"
     print()
     print("storedesk is running.")
-    print(f"  Open:        {base}/")
+    print(f"  Workspace:   {base}/login/")
     print(f"  Admin:       {base}/admin/")
     print(f"  API docs:    {base}/api/v1/docs")
     print(f"  Health:      {base}/healthz")
