@@ -154,3 +154,16 @@ def test_phone_width_has_no_horizontal_overflow(asgi_live_server, chromium, desk
             assert overflow <= 0, (path, overflow)
     finally:
         context.close()
+
+
+def test_resolve_and_assign_from_the_inbox_keyboard(asgi_live_server, page, desk):
+    base = asgi_live_server
+    sign_in(page, base)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator(".rows .row .assignee").first).to_have_text("Ana Kovač")
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    expect(page.locator(".rows .row")).to_have_count(0)
+    conversation = Conversation.objects.get(pk=desk["conversation"].pk)
+    assert conversation.status == "resolved" and conversation.assignee == desk["agent"]

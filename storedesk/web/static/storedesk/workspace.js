@@ -205,6 +205,16 @@
     }
   });
 
+  function updateConversation(id, change) {
+    const token = document.querySelector("meta[name=csrf-token]").content;
+    return fetch(`/c/${id}/update`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(change),
+    });
+  }
+
   /* ---- Keyboard ------------------------------------------------------------------- */
   function rows() { return Array.from(document.querySelectorAll(".rows .row")); }
   function moveSelection(step) {
@@ -231,6 +241,14 @@
     } else if (inboxPage && key === "Enter") {
       const selected = document.querySelector(".rows .row.selected");
       if (selected) location.href = selected.dataset.href;
+    } else if (inboxPage && (key === "e" || key === "a")) {
+      // On the selected row: e resolves it, a assigns it to me.
+      const selected = document.querySelector(".rows .row.selected");
+      if (selected) {
+        const change = key === "e" ? { field: "status", value: "resolved" }
+                                   : { field: "assignee", value: String(myId) };
+        updateConversation(selected.dataset.id, change).then(refreshInbox);
+      }
     } else if (conversationPage && key === "e") {
       const resolve = document.getElementById("resolve");
       if (resolve) resolve.click();
