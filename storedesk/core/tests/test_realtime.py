@@ -1,9 +1,10 @@
 """The background sender used with the Redis channel layer: in order, nothing lost."""
 
+import asyncio
+import concurrent.futures
 import os
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from storedesk.core import realtime
 
@@ -22,23 +23,20 @@ def redis_layer():
 
 
 def test_events_from_sync_code_arrive_in_order(redis_layer):
-    async def subscribe():
+    async def scenario():
         channel = await redis_layer.new_channel()
         await redis_layer.group_add("store.77", channel)
-        return channel
-
-    channel = async_to_sync(subscribe)()
-    for number in range(20):
-        realtime._sender.submit(
-            redis_layer, "store.77", {"type": "storedesk.event", "payload": {"n": number}}
-        )
-
-    async def receive_all():
+        for number in range(20):  # what sync code (a request thread) does
+            realtime._sender.submit(
+                redis_layer, "store.77", {"type": "storedesk.event", "payload": {"n": number}}
+            )
         received = []
         for _ in range(20):
-            message = await redis_layer.receive(channel)
+            message = await asyncio.wait_for(redis_layer.receive(channel), 5)
             received.append(message["payload"]["n"])
         await redis_layer.group_discard("store.77", channel)
         return received
 
-    assert async_to_sync(receive_all)() == list(range(20))
+    # A loop of its own in a thread of its own: the browser tests may hold this thread's.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result(timeout=30) == list(range(20))
