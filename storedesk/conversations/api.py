@@ -190,8 +190,12 @@ def conversation_out(conversation: Conversation) -> dict:
     }
 
 
-def message_out(message: Message) -> dict:
+def message_out(message: Message, attachments=None) -> dict:
+    """The API shape of a message. ``attachments`` may be given when the caller knows them
+    (a message it just stored), saving a query."""
     sender = message.sender_agent or message.sender_contact
+    if attachments is None:
+        attachments = message.attachments.all()
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
@@ -213,7 +217,7 @@ def message_out(message: Message) -> dict:
                 "size": a.size,
                 "download_url": f"/attachments/{a.pk}/download",
             }
-            for a in message.attachments.all()
+            for a in attachments
         ],
     }
 
@@ -308,7 +312,8 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
         inbound = type(inbound)(**{**inbound.__dict__, "attachments": attachments})
     with input_fields("body"):
         message, created = services.message_receive_outcome(inbox=inbox, inbound=inbound)
-    return Status(201 if created else 200, message_out(message))
+    known_attachments = [] if created and not attachments else None
+    return Status(201 if created else 200, message_out(message, known_attachments))
 
 
 @router.get("/{conversation_id}", response={200: ConversationOut, **ERROR_RESPONSES})

@@ -66,6 +66,19 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 MAX_TEXT_CHARS = 100_000
 MAX_DELIVERY_ATTEMPTS = 5
+# What receiving a message may change on its conversation (status fields for a reopen).
+RECEIVE_UPDATES = [
+    "status",
+    "snoozed_until",
+    "resolved_at",
+    "reopened_count",
+    "last_customer_message_at",
+    "last_message_at",
+    "waiting_since",
+    "message_count",
+    "preview",
+    "updated_at",
+]
 DELIVERY_LEASE = timedelta(minutes=5)
 
 
@@ -171,7 +184,7 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     # increment is safe and saves a query.
     conversation.message_count += 1
     conversation.preview = preview_of(inbound.text) or conversation.preview
-    conversation.save()
+    conversation.save(update_fields=RECEIVE_UPDATES)
     if created:
         emit(
             ConversationCreated(
