@@ -167,6 +167,27 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_smtpd(args) -> int:
+    _setup_django(args.home)
+    import signal
+    import threading
+
+    from storedesk.inboxes.adapters.email.smtpd import make_controller
+
+    controller = make_controller(args.host, args.port, size_limit=args.size_limit)
+    controller.start()
+    print(f"storedesk SMTP receiver on {args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+    return 0
+
+
 def cmd_migrate(args) -> int:
     _setup_django(args.home)
     _migrate(verbosity=1)

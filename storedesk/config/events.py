@@ -7,6 +7,7 @@ order listed, and must be idempotent.
 
 from storedesk.contacts.events import ContactMerged, ContactUpdated
 from storedesk.conversations.events import ConversationEvent, MessageCreated
+from storedesk.inboxes.events import InboundPayloadStored
 
 HANDLERS: dict[type, list[str]] = {
     # Every conversation event is pushed live to agents who may see the store.
@@ -14,4 +15,6 @@ HANDLERS: dict[type, list[str]] = {
     MessageCreated: ["storedesk.conversations.handlers.enqueue_delivery"],
     ContactUpdated: ["storedesk.core.realtime.publish_store_event"],
     ContactMerged: ["storedesk.core.realtime.publish_store_event"],
+    # Raw channel input is processed in a task once it is safely stored.
+    InboundPayloadStored: ["storedesk.inboxes.handlers.enqueue_processing"],
 }

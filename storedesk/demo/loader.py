@@ -178,6 +178,14 @@ def _write(plan: Plan) -> None:
             default_team=teams[spec.default_team],
         )
         ids[Ref("inbox", spec.key)] = inboxes[spec.key].pk
+    # An email address per store, so `storedesk smtpd` receives mail out of the box.
+    for store in stores.values():
+        inbox_create(
+            store=store,
+            kind="email",
+            name=f"{store.name} email",
+            config={"address": f"support@{store.slug}.example", "from_name": store.name},
+        )
 
     # The shops have been using storedesk since before the first demo conversation.
     opened = {"created_at": plan.opened_at, "updated_at": plan.opened_at}

@@ -36,3 +36,42 @@ class Inbox(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+class PayloadStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # stored, not processed yet
+    PROCESSED = "processed", "Processed"  # became (or matched) a message
+    IGNORED = "ignored", "Ignored"  # deliberately not a conversation (auto-reply, bounce)
+    FAILED = "failed", "Failed"  # could not be turned into a message; kept for an admin
+
+
+class InboundPayload(models.Model):
+    """A channel's raw input exactly as received, stored before it is acknowledged.
+
+    Processing turns it into a message later (in a task); whatever happens, the bytes stay
+    here, so nothing a customer sent is ever lost.
+    """
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="payloads")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    raw = models.BinaryField()
+    content_hash = models.CharField(max_length=64)
+    envelope = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PayloadStatus.choices, default=PayloadStatus.PENDING
+    )
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"], name="payload_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "content_hash"], name="uniq_payload_hash")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inbox_id}:{self.content_hash[:12]} ({self.status})"

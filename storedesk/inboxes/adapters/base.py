@@ -129,3 +129,8 @@ class ChannelAdapter:
 
     def deliver(self, outbound: OutboundMessage) -> DeliveryResult:
         raise NotImplementedError
+
+    def process_payload(self, payload) -> None:
+        """Turn a stored ``InboundPayload`` into a message (channels that store raw input
+        first). Must be idempotent and must record the outcome on the payload."""
+        raise NotImplementedError

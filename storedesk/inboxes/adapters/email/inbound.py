@@ -1,0 +1,84 @@
+"""Turning a stored raw email into a message (run by the ``process_payload`` task)."""
+
+from __future__ import annotations
+
+import logging
+
+from storedesk.conversations.models import Message
+from storedesk.conversations.services import message_receive
+from storedesk.core.errors import DomainError
+from storedesk.inboxes.adapters.base import InboundAttachment, InboundMessage, SenderRef
+from storedesk.inboxes.adapters.email.parsing import parse_email, split_reply
+from storedesk.inboxes.models import InboundPayload, PayloadStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _finish(payload: InboundPayload, status: str, problems, *, error: str = "", message=None):
+    InboundPayload.objects.filter(pk=payload.pk).update(
+        status=status, problems=list(problems), error=error[:2000], message=message
+    )
+
+
+def email_process(*, payload: InboundPayload) -> None:
+    """Parse the raw mail and hand it to ``message_receive``; record the outcome on the
+    payload. Never raises: any failure leaves the payload ``failed`` with the reason."""
+    try:
+        _process(payload)
+    except Exception as exc:
+        logger.exception("inbound email %s failed", payload.pk)
+        _finish(payload, PayloadStatus.FAILED, [], error=f"{type(exc).__name__}: {exc}")
+
+
+def _process(payload: InboundPayload) -> None:
+    inbox = payload.inbox
+    parsed = parse_email(bytes(payload.raw))
+    problems = list(parsed.problems)
+    if parsed.bounce:
+        _finish(payload, PayloadStatus.IGNORED, problems, error="delivery status notification")
+        return
+    if parsed.auto_submitted:
+        _finish(payload, PayloadStatus.IGNORED, problems, error="automatic reply or list mail")
+        return
+    if parsed.sender is None:
+        _finish(payload, PayloadStatus.FAILED, problems, error="no trustworthy sender address")
+        return
+    if parsed.sender.address == inbox.config.get("address", "").lower():
+        _finish(payload, PayloadStatus.IGNORED, problems, error="sent from our own address")
+        return
+    thread_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    known = (
+        Message.objects.filter(inbox=inbox, external_id__in=thread_ids).order_by("-id").first()
+        if thread_ids
+        else None
+    )
+    visible, _quoted = split_reply(parsed.text)
+    inbound = InboundMessage(
+        sender=SenderRef(
+            identity_kind="email",
+            external_id=parsed.sender.address,
+            name=parsed.sender.name,
+            email=parsed.sender.address,
+        ),
+        text=visible or parsed.text,
+        html=parsed.html,
+        subject=parsed.subject,
+        external_id=parsed.message_id or f"sha256:{parsed.content_hash}",
+        attachments=tuple(
+            InboundAttachment(
+                filename=a.filename,
+                content=a.content,
+                content_type=a.content_type,
+                content_id=a.content_id,
+            )
+            for a in parsed.attachments
+        ),
+        received_at=parsed.date,
+        conversation_id=known.conversation_id if known else None,
+    )
+    try:
+        message = message_receive(inbox=inbox, inbound=inbound)
+    except DomainError as exc:
+        _finish(payload, PayloadStatus.FAILED, problems, error=exc.message)
+        return
+    _finish(payload, PayloadStatus.PROCESSED, problems, message=message)

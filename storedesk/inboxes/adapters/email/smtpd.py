@@ -1,0 +1,79 @@
+"""An SMTP receiver for the addresses of email inboxes (MX or forwarding setups).
+
+Recipients are checked at RCPT time (unknown addresses get 550); the raw message is stored
+durably (``inbound_payload_store``) before ``250`` is answered, so an accepted message is
+never lost; processing happens in a task.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+
+from storedesk.inboxes.models import Inbox
+from storedesk.inboxes.services import inbound_payload_store
+
+DEFAULT_SIZE_LIMIT = 40 * 1024 * 1024
+
+
+def inbox_for_address(address: str) -> Inbox | None:
+    """The active email inbox whose address is ``address`` (case-insensitive)."""
+    address = address.strip().lower()
+    if not address or len(address) > 254:
+        return None
+    return (
+        Inbox.objects.select_related("store")
+        .filter(kind="email", is_active=True, config__address=address)
+        .first()
+    )
+
+
+def store_for_recipients(raw: bytes, mail_from: str, recipients: list[str]) -> int:
+    """Store the message once per distinct inbox among ``recipients``. Returns how many."""
+    stored = 0
+    seen = set()
+    for recipient in recipients:
+        inbox = inbox_for_address(recipient)
+        if inbox is None or inbox.pk in seen:
+            continue
+        seen.add(inbox.pk)
+        inbound_payload_store(
+            inbox=inbox, raw=raw, envelope={"mail_from": mail_from, "rcpt_to": recipient}
+        )
+        stored += 1
+    return stored
+
+
+class StoredeskHandler:
+    """aiosmtpd handler: accept only our inboxes' addresses, store before answering."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        inbox = await sync_to_async(inbox_for_address)(address)
+        if inbox is None:
+            return "550 5.1.1 No mailbox here by that name"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        try:
+            await sync_to_async(store_for_recipients)(
+                raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
+        except Exception:
+            # Not stored: say so, and the sending server will try again later.
+            return "451 4.3.0 Temporary failure storing the message, try again later"
+        return "250 Message accepted for delivery"
+
+
+def make_controller(host: str, port: int, *, size_limit: int = DEFAULT_SIZE_LIMIT):
+    from aiosmtpd.controller import Controller
+
+    return Controller(
+        StoredeskHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=size_limit,
+        server_hostname="storedesk",
+    )

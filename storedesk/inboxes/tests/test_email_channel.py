@@ -1,0 +1,219 @@
+"""The email channel: raw storage first, processing, threading, loop guards, replies by
+SMTP, and SMTP on loopback end to end."""
+
+import email
+import email.policy
+import smtplib
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+
+from storedesk.conversations import services
+from storedesk.conversations.models import Conversation, Message
+from storedesk.core.errors import ValidationError
+from storedesk.core.testing import committed_events, make_inbox
+from storedesk.inboxes.adapters.email.smtpd import make_controller
+from storedesk.inboxes.models import InboundPayload
+from storedesk.inboxes.services import inbound_payload_store
+
+
+def mail_bytes(
+    sender="Ana Horvat <ana@example.hr>",
+    subject="Gdje je narudžba?",
+    body="Narudžba FA1002003 nije stigla.",
+    message_id="<a1@example.hr>",
+    extra="",
+) -> bytes:
+    headers = [
+        f"From: {sender}",
+        "To: support@fashion.example",
+        f"Subject: {subject}",
+        "Date: Sun, 22 Nov 2026 10:15:00 +0100",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    if message_id:
+        headers.append(f"Message-ID: {message_id}")
+    headers += [line for line in extra.splitlines() if line]
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
+
+
+@pytest.fixture
+def email_inbox(store):
+    return make_inbox(
+        store,
+        "email",
+        "Support mail",
+        config={"address": "Support@Fashion.example", "from_name": "Jadran"},
+    )
+
+
+def receive(inbox, raw):
+    with committed_events():
+        payload, _ = inbound_payload_store(inbox=inbox, raw=raw)
+    payload.refresh_from_db()
+    return payload
+
+
+@pytest.mark.django_db
+def test_config_needs_a_valid_address(store):
+    with pytest.raises(ValidationError) as error:
+        make_inbox(store, "email", "x", config={"address": "nope"})
+    assert error.value.field == "config.address"
+
+
+@pytest.mark.django_db
+def test_mail_is_stored_then_becomes_a_conversation(email_inbox):
+    payload = receive(email_inbox, mail_bytes())
+    assert payload.status == "processed" and bytes(payload.raw) == mail_bytes()
+    message = payload.message
+    assert message.external_id == "<a1@example.hr>"
+    assert message.conversation.subject == "Gdje je narudžba?"
+    assert message.conversation.contact.email == "ana@example.hr"
+    assert message.text == "Narudžba FA1002003 nije stigla."
+    assert message.created_at.isoformat() == "2026-11-22T09:15:00+00:00"
+
+
+@pytest.mark.django_db
+def test_duplicates_are_stored_and_threaded_once(email_inbox):
+    receive(email_inbox, mail_bytes())
+    receive(email_inbox, mail_bytes())  # the very same bytes again
+    receive(email_inbox, mail_bytes(extra="X-Resent: yes"))  # same Message-ID, other bytes
+    assert InboundPayload.objects.count() == 2
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_missing_message_id_uses_the_content_hash(email_inbox):
+    payload = receive(email_inbox, mail_bytes(message_id=""))
+    assert payload.message.external_id.startswith("sha256:")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "extra", ["Auto-Submitted: auto-replied", "Precedence: bulk", "X-Autoreply: yes"]
+)
+def test_automatic_replies_open_nothing(email_inbox, extra):
+    payload = receive(email_inbox, mail_bytes(extra=extra))
+    assert payload.status == "ignored" and Conversation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_ambiguous_sender_is_kept_and_flagged(email_inbox):
+    payload = receive(email_inbox, mail_bytes(sender="alice@example.org)<bob@example.com>"))
+    assert payload.status == "failed"
+    assert payload.error == "no trustworthy sender address"
+    assert bytes(payload.raw).startswith(b"From: alice@example.org)")
+    assert Conversation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_mail_from_our_own_address_is_ignored(email_inbox):
+    payload = receive(email_inbox, mail_bytes(sender="support@fashion.example"))
+    assert payload.status == "ignored"
+
+
+@pytest.mark.django_db
+def test_reply_by_mail_has_threading_headers_and_the_answer_threads(email_inbox, agent):
+    first = receive(email_inbox, mail_bytes()).message
+    conversation = first.conversation
+    services.conversation_set_status(conversation=conversation, status="resolved", actor=agent)
+    with committed_events():
+        reply = services.message_send(
+            conversation=conversation, author=agent, text="Paket je na putu."
+        )
+    reply.refresh_from_db()
+    assert reply.delivery_status == "sent"
+    sent = mail.outbox[0]
+    assert sent.subject == "Re: Gdje je narudžba?"
+    assert sent.from_email == "Jadran <support@fashion.example>"
+    assert sent.extra_headers["In-Reply-To"] == "<a1@example.hr>"
+    assert reply.external_id == sent.extra_headers["Message-ID"]
+    answer = mail_bytes(
+        subject="Re: Gdje je narudžba?",
+        body="Hvala!\n\nDana ned je napisao:\n> x",
+        message_id="<a2@example.hr>",
+        extra=f"In-Reply-To: {reply.external_id}",
+    )
+    message = receive(email_inbox, answer).message
+    assert message.conversation_id == conversation.pk
+    assert message.text == "Hvala!"
+    conversation.refresh_from_db()
+    assert conversation.status == "open" and conversation.reopened_count == 1
+
+
+@pytest.mark.django_db
+def test_a_stranger_quoting_our_message_id_gets_a_conversation_of_their_own(email_inbox):
+    first = receive(email_inbox, mail_bytes()).message
+    intruder = mail_bytes(
+        sender="eve@evil.example",
+        message_id="<e1@evil.example>",
+        extra=f"In-Reply-To: {first.external_id}",
+    )
+    message = receive(email_inbox, intruder).message
+    assert message.conversation_id != first.conversation_id
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Sink:
+    """A real SMTP server on loopback that keeps what it is sent (the customer's side)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_end_to_end_on_loopback(store, agent, settings):
+    make_inbox(store, "email", "Support mail", config={"address": "support@fashion.example"})
+    receiver = make_controller("127.0.0.1", _free_port())
+    sink = Sink()
+    sink_port = _free_port()
+    outgoing = Controller(sink, hostname="127.0.0.1", port=sink_port)
+    receiver.start()
+    outgoing.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink_port
+    try:
+        with smtplib.SMTP("127.0.0.1", receiver.port, timeout=10) as client:
+            client.sendmail("ana@example.hr", ["support@fashion.example"], mail_bytes())
+            client.sendmail("ana@example.hr", ["support@fashion.example"], mail_bytes())
+        # Unknown recipients are refused at RCPT time (550), before any data is sent.
+        with (
+            pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+            smtplib.SMTP("127.0.0.1", receiver.port, timeout=10) as client,
+        ):
+            client.sendmail("ana@example.hr", ["nobody@fashion.example"], mail_bytes())
+        assert refused.value.recipients["nobody@fashion.example"][0] == 550
+        conversation = Conversation.objects.get()
+        assert conversation.message_count == 1
+        reply = services.message_send(conversation=conversation, author=agent, text="Stiže sutra.")
+        reply.refresh_from_db()
+        assert reply.delivery_status == "sent"
+        assert len(sink.messages) == 1
+        delivered = email.message_from_bytes(sink.messages[0], policy=email.policy.default)
+        assert delivered["In-Reply-To"] == "<a1@example.hr>"
+        assert delivered["Message-ID"] == reply.external_id
+        answer = mail_bytes(
+            body="Hvala!",
+            message_id="<a2@example.hr>",
+            extra=f"In-Reply-To: {delivered['Message-ID']}",
+        )
+        with smtplib.SMTP("127.0.0.1", receiver.port, timeout=10) as client:
+            client.sendmail("ana@example.hr", ["SUPPORT@fashion.example"], answer)
+        assert Conversation.objects.count() == 1
+        assert Message.objects.filter(conversation=conversation, kind="inbound").count() == 2
+    finally:
+        receiver.stop()
+        outgoing.stop()
