@@ -456,6 +456,15 @@ def _delivery_failed(message: Message, reason: str, *, permanent: bool) -> str:
     return status
 
 
+def message_mark_bounced(*, message: Message, reason: str) -> bool:
+    """A sent reply came back undeliverable (a bounce): mark it ``failed`` with the reason.
+    Returns False if it was not a sent outbound message. Emits ``MessageDeliveryChanged``."""
+    if message.kind != MessageKind.OUTBOUND or message.delivery_status == DeliveryStatus.FAILED:
+        return False
+    _delivery_failed(message, f"Bounced: {reason}" if reason else "Bounced", permanent=True)
+    return True
+
+
 def retry_delay_seconds(attempts: int) -> int:
     """Back-off before delivery attempt ``attempts + 1``: 30 s, 1 min, 2 min, 4 min, ..."""
     return min(30 * 2 ** max(attempts - 1, 0), 3600)

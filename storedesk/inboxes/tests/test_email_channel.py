@@ -217,3 +217,34 @@ def test_smtp_end_to_end_on_loopback(store, agent, settings):
     finally:
         receiver.stop()
         outgoing.stop()
+
+
+@pytest.mark.django_db
+def test_a_bounce_marks_our_reply_failed_and_opens_nothing(email_inbox, agent):
+    conversation = receive(email_inbox, mail_bytes()).message.conversation
+    with committed_events():
+        reply = services.message_send(conversation=conversation, author=agent, text="Hi")
+    reply.refresh_from_db()
+    bounce = (
+        "From: MAILER-DAEMON@mx.example.hr\r\nTo: support@fashion.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn1@mx.example.hr>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.hr\r\n"
+        "\r\nFinal-Recipient: rfc822; ana@example.hr\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n"
+        "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: support@fashion.example\r\nMessage-ID: {reply.external_id}\r\nSubject: Re\r\n"
+        "--b--\r\n"
+    ).encode()
+    with committed_events() as events:
+        payload, _ = inbound_payload_store(inbox=email_inbox, raw=bounce)
+    payload.refresh_from_db()
+    reply.refresh_from_db()
+    assert payload.status == "processed" and payload.message_id == reply.pk
+    assert reply.delivery_status == "failed"
+    assert "Status: 5.1.1" in reply.delivery_error and "User unknown" in reply.delivery_error
+    assert "message.delivery_changed" in [e.name for e in events]
+    assert Conversation.objects.count() == 1
+    assert conversation.messages.filter(kind="inbound").count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from storedesk.conversations.models import Message
-from storedesk.conversations.services import message_receive
+from storedesk.conversations.services import message_mark_bounced, message_receive
 from storedesk.core.errors import DomainError
 from storedesk.inboxes.adapters.base import InboundAttachment, InboundMessage, SenderRef
 from storedesk.inboxes.adapters.email.parsing import parse_email, split_reply
@@ -35,7 +35,19 @@ def _process(payload: InboundPayload) -> None:
     parsed = parse_email(bytes(payload.raw))
     problems = list(parsed.problems)
     if parsed.bounce:
-        _finish(payload, PayloadStatus.IGNORED, problems, error="delivery status notification")
+        bounced = (
+            Message.objects.filter(inbox=inbox, external_id__in=parsed.bounced_message_ids)
+            .select_related("conversation")
+            .first()
+            if parsed.bounced_message_ids
+            else None
+        )
+        if bounced is not None and message_mark_bounced(
+            message=bounced, reason=parsed.bounce_reason
+        ):
+            _finish(payload, PayloadStatus.PROCESSED, problems, message=bounced)
+        else:
+            _finish(payload, PayloadStatus.IGNORED, problems, error="delivery status notification")
         return
     if parsed.auto_submitted:
         _finish(payload, PayloadStatus.IGNORED, problems, error="automatic reply or list mail")

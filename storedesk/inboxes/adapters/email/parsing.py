@@ -14,12 +14,15 @@ import dataclasses
 import email
 import email.policy
 import hashlib
+import logging
 import re
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 
 from charset_normalizer import from_bytes
+
+logger = logging.getLogger(__name__)
 
 MAX_PARTS = 1000
 MAX_DEPTH = 100
@@ -71,6 +74,9 @@ class ParsedEmail:
     bounce: bool  # a delivery status notification (multipart/report)
     problems: tuple[str, ...]
     content_hash: str  # SHA-256 of the raw bytes: the idempotency key without a Message-ID
+    # For bounces: the Message-IDs of the returned mail and the failure the report gives.
+    bounced_message_ids: tuple[str, ...] = ()
+    bounce_reason: str = ""
 
 
 def _decode_bytes(payload: bytes, declared: str | None) -> tuple[str, str | None]:
@@ -201,6 +207,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     html_parts: list[str] = []
     attachments: list[Attachment] = []
     bounce = message.get_content_type() == "multipart/report"
+    bounced_ids: list[str] = []
+    bounce_reason = ""
+    if bounce:
+        bounced_ids, bounce_reason = _bounce_details(message)
     try:
         for part in _walk(message, problems):
             content_type = part.get_content_type()
@@ -265,7 +275,41 @@ def parse_email(raw: bytes) -> ParsedEmail:
         bounce=bounce,
         problems=tuple(dict.fromkeys(problems)),
         content_hash=content_hash,
+        bounced_message_ids=tuple(bounced_ids),
+        bounce_reason=bounce_reason,
     )
+
+
+_STATUS_FIELDS = re.compile(r"^(Status|Diagnostic-Code|Action):\s*(.+)$", re.I | re.M)
+
+
+def _bounce_details(message: Message) -> tuple[list[str], str]:
+    """Message-IDs of the returned mail (message/rfc822 or text/rfc822-headers parts) and the
+    status lines of the delivery report."""
+    ids: list[str] = []
+    reason: list[str] = []
+    try:
+        for part in message.walk():
+            content_type = part.get_content_type()
+            if content_type == "message/rfc822":
+                inner = part.get_payload()
+                inner = inner[0] if isinstance(inner, list) and inner else inner
+                if isinstance(inner, Message):
+                    ids += _message_ids(str(inner.get("Message-ID", "") or ""))
+            elif content_type == "text/rfc822-headers":
+                text, _ = _text_of(part)
+                match = re.search(r"^Message-ID:\s*(.+)$", text, re.I | re.M)
+                if match:
+                    ids += _message_ids(match.group(1))
+            elif content_type == "message/delivery-status":
+                payload = part.get_payload()
+                blocks = payload if isinstance(payload, list) else [payload]
+                for block in blocks:
+                    text = block.as_string() if isinstance(block, Message) else str(block)
+                    reason += [f"{k}: {v.strip()}" for k, v in _STATUS_FIELDS.findall(text)]
+    except Exception:  # a broken report still counts as a bounce; it just names less
+        logger.warning("unreadable delivery report part", exc_info=True)
+    return list(dict.fromkeys(ids)), "; ".join(dict.fromkeys(reason))[:500]
 
 
 def _unreadable(raw: bytes, content_hash: str, problems: list[str]) -> ParsedEmail:
