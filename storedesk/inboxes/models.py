@@ -57,6 +57,8 @@ class InboundPayload(models.Model):
     raw = models.BinaryField()
     content_hash = models.CharField(max_length=64)
     envelope = models.JSONField(default=dict, blank=True)
+    # Who the channel says sent it, once read (for per-sender limits and the admin view).
+    sender = models.CharField(max_length=320, blank=True)
     status = models.CharField(
         max_length=10, choices=PayloadStatus.choices, default=PayloadStatus.PENDING
     )
@@ -68,7 +70,10 @@ class InboundPayload(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["status", "received_at"], name="payload_status")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="payload_status"),
+            models.Index(fields=["inbox", "sender", "received_at"], name="payload_sender"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["inbox", "content_hash"], name="uniq_payload_hash")
         ]

@@ -248,3 +248,19 @@ def test_a_bounce_marks_our_reply_failed_and_opens_nothing(email_inbox, agent):
     assert "message.delivery_changed" in [e.name for e in events]
     assert Conversation.objects.count() == 1
     assert conversation.messages.filter(kind="inbound").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_flooding_sender_is_cut_off_but_nothing_is_lost(email_inbox, monkeypatch):
+    from storedesk.inboxes.adapters.email import inbound
+
+    monkeypatch.setattr(inbound, "SENDER_LIMIT", 3)
+    statuses = [
+        receive(email_inbox, mail_bytes(message_id=f"<loop{i}@x>", body=f"ping {i}")).status
+        for i in range(5)
+    ]
+    assert statuses == ["processed"] * 3 + ["ignored"] * 2
+    assert InboundPayload.objects.count() == 5
+    assert Message.objects.count() == 3
+    other = receive(email_inbox, mail_bytes(sender="ivo@example.hr", message_id="<ivo@x>"))
+    assert other.status == "processed"

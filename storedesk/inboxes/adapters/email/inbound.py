@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from storedesk.conversations.models import Message
 from storedesk.conversations.services import message_mark_bounced, message_receive
@@ -12,6 +13,22 @@ from storedesk.inboxes.adapters.email.parsing import parse_email, split_reply
 from storedesk.inboxes.models import InboundPayload, PayloadStatus
 
 logger = logging.getLogger(__name__)
+
+
+# A sender who writes more than this into one inbox within the window is treated as a mail
+# loop or flood: the rest is kept (as payloads) but opens nothing.
+SENDER_LIMIT = 20
+SENDER_WINDOW = timedelta(minutes=10)
+
+
+def _flooding(payload: InboundPayload, sender: str) -> bool:
+    recent = InboundPayload.objects.filter(
+        inbox_id=payload.inbox_id,
+        sender=sender,
+        received_at__gte=payload.received_at - SENDER_WINDOW,
+        status=PayloadStatus.PROCESSED,
+    ).exclude(pk=payload.pk)
+    return recent.count() >= SENDER_LIMIT
 
 
 def _finish(payload: InboundPayload, status: str, problems, *, error: str = "", message=None):
@@ -57,6 +74,16 @@ def _process(payload: InboundPayload) -> None:
         return
     if parsed.sender.address == inbox.config.get("address", "").lower():
         _finish(payload, PayloadStatus.IGNORED, problems, error="sent from our own address")
+        return
+    InboundPayload.objects.filter(pk=payload.pk).update(sender=parsed.sender.address)
+    if _flooding(payload, parsed.sender.address):
+        _finish(
+            payload,
+            PayloadStatus.IGNORED,
+            problems,
+            error=f"more than {SENDER_LIMIT} messages from this sender in {SENDER_WINDOW}; "
+            "likely a mail loop",
+        )
         return
     thread_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     known = (
