@@ -128,7 +128,8 @@ def test_reply_by_mail_has_threading_headers_and_the_answer_threads(email_inbox,
     reply.refresh_from_db()
     assert reply.delivery_status == "sent"
     sent = mail.outbox[0]
-    assert sent.subject == "Re: Gdje je narudžba?"
+    assert sent.subject == f"Re: Gdje je narudžba? [#{conversation.pk}]"
+    assert sent.extra_headers["Reply-To"].startswith(f"support+c{conversation.pk}-")
     assert sent.from_email == "Jadran <support@fashion.example>"
     assert sent.extra_headers["In-Reply-To"] == "<a1@example.hr>"
     assert reply.external_id == sent.extra_headers["Message-ID"]
@@ -264,3 +265,43 @@ def test_a_flooding_sender_is_cut_off_but_nothing_is_lost(email_inbox, monkeypat
     assert Message.objects.count() == 3
     other = receive(email_inbox, mail_bytes(sender="ivo@example.hr", message_id="<ivo@x>"))
     assert other.status == "processed"
+
+
+@pytest.mark.django_db
+def test_signed_reply_address_and_subject_tag_thread_without_headers(email_inbox, agent):
+    from storedesk.inboxes.adapters.email.tokens import reply_address
+
+    conversation = receive(email_inbox, mail_bytes()).message.conversation
+    signed = reply_address("support@fashion.example", conversation.pk)
+    # A client that drops In-Reply-To but keeps our Reply-To address.
+    by_address = mail_bytes(
+        message_id="<b1@example.hr>", subject="Drugo pitanje", extra=f"Cc: {signed}"
+    )
+    with committed_events():
+        payload, _ = inbound_payload_store(
+            inbox=email_inbox, raw=by_address, envelope={"rcpt_to": signed}
+        )
+    payload.refresh_from_db()
+    assert payload.message.conversation_id == conversation.pk
+    # Only the subject tag survives.
+    services.conversation_set_status(conversation=conversation, status="resolved", actor=agent)
+    email_inbox.reopen_window_days = 0
+    email_inbox.save()
+    tagged = mail_bytes(message_id="<b2@example.hr>", subject=f"Re: nešto [#{conversation.pk}]")
+    assert receive(email_inbox, tagged).message.conversation_id == conversation.pk
+    # A forged signature is no hint at all; the contact opens a new conversation.
+    forged = mail_bytes(
+        message_id="<b3@example.hr>",
+        subject="Novo",
+        extra=f"To: support+c{conversation.pk}-aaaaaaaaaa@fashion.example",
+    )
+    services.conversation_set_status(conversation=conversation, status="resolved", actor=agent)
+    assert receive(email_inbox, forged).message.conversation_id != conversation.pk
+
+
+@pytest.mark.django_db
+def test_plus_addresses_reach_the_inbox(email_inbox):
+    from storedesk.inboxes.adapters.email.smtpd import inbox_for_address
+
+    assert inbox_for_address("SUPPORT+c12-abcdefghij@fashion.example") == email_inbox
+    assert inbox_for_address("sales@fashion.example") is None

@@ -15,6 +15,7 @@ from storedesk.inboxes.adapters.base import (
     DeliveryResult,
     OutboundMessage,
 )
+from storedesk.inboxes.adapters.email.tokens import reply_address, subject_tag
 
 MAX_REFERENCES = 20
 
@@ -49,7 +50,10 @@ class EmailAdapter(ChannelAdapter):
             raise DeliveryError("The contact has no email address.", permanent=True)
         address = self.config.address
         message_id = make_msgid(domain=address.rsplit("@", 1)[-1])
-        headers = {"Message-ID": message_id}
+        headers = {
+            "Message-ID": message_id,
+            "Reply-To": reply_address(address, outbound.conversation_id),
+        }
         thread = [i for i in outbound.thread_external_ids if i.startswith("<")]
         if thread:
             headers["In-Reply-To"] = thread[-1]
@@ -57,6 +61,9 @@ class EmailAdapter(ChannelAdapter):
         subject = outbound.subject or self.inbox.store.name
         if not subject.lower().startswith("re:"):
             subject = f"Re: {subject}"
+        tag = subject_tag(outbound.conversation_id)
+        if tag not in subject:
+            subject = f"{subject} {tag}"
         mail = EmailMultiAlternatives(
             subject=subject,
             body=outbound.text,

@@ -10,6 +10,10 @@ from storedesk.conversations.services import message_mark_bounced, message_recei
 from storedesk.core.errors import DomainError
 from storedesk.inboxes.adapters.base import InboundAttachment, InboundMessage, SenderRef
 from storedesk.inboxes.adapters.email.parsing import parse_email, split_reply
+from storedesk.inboxes.adapters.email.tokens import (
+    conversation_from_addresses,
+    conversation_from_subject,
+)
 from storedesk.inboxes.models import InboundPayload, PayloadStatus
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,24 @@ def email_process(*, payload: InboundPayload) -> None:
     except Exception as exc:
         logger.exception("inbound email %s failed", payload.pk)
         _finish(payload, PayloadStatus.FAILED, [], error=f"{type(exc).__name__}: {exc}")
+
+
+def _thread_hint(payload: InboundPayload, parsed) -> int | None:
+    """The conversation this mail answers, by (in order) its In-Reply-To/References, our
+    signed reply address among the recipients, or a ``[#id]`` subject tag. Only a hint:
+    ``message_receive`` uses it only if the sender is that conversation's contact."""
+    thread_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    if thread_ids:
+        known = (
+            Message.objects.filter(inbox=payload.inbox, external_id__in=thread_ids)
+            .order_by("-id")
+            .first()
+        )
+        if known is not None:
+            return known.conversation_id
+    recipients = [payload.envelope.get("rcpt_to", "")]
+    recipients += [a.address for a in (*parsed.to, *parsed.cc)]
+    return conversation_from_addresses(recipients) or conversation_from_subject(parsed.subject)
 
 
 def _process(payload: InboundPayload) -> None:
@@ -85,12 +107,7 @@ def _process(payload: InboundPayload) -> None:
             "likely a mail loop",
         )
         return
-    thread_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
-    known = (
-        Message.objects.filter(inbox=inbox, external_id__in=thread_ids).order_by("-id").first()
-        if thread_ids
-        else None
-    )
+    conversation_id = _thread_hint(payload, parsed)
     visible, _quoted = split_reply(parsed.text)
     inbound = InboundMessage(
         sender=SenderRef(
@@ -113,7 +130,7 @@ def _process(payload: InboundPayload) -> None:
             for a in parsed.attachments
         ),
         received_at=parsed.date,
-        conversation_id=known.conversation_id if known else None,
+        conversation_id=conversation_id,
     )
     try:
         message = message_receive(inbox=inbox, inbound=inbound)

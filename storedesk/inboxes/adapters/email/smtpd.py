@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from asgiref.sync import sync_to_async
 
+from storedesk.inboxes.adapters.email.tokens import base_address
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.services import inbound_payload_store
 
@@ -16,8 +17,9 @@ DEFAULT_SIZE_LIMIT = 40 * 1024 * 1024
 
 
 def inbox_for_address(address: str) -> Inbox | None:
-    """The active email inbox whose address is ``address`` (case-insensitive)."""
-    address = address.strip().lower()
+    """The active email inbox whose address is ``address`` (case-insensitive; a ``+tag``
+    such as our signed reply addresses is ignored)."""
+    address = base_address(address)
     if not address or len(address) > 254:
         return None
     return (
