@@ -5,6 +5,7 @@ import email
 import email.policy
 import smtplib
 import socket
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -305,3 +306,36 @@ def test_plus_addresses_reach_the_inbox(email_inbox):
 
     assert inbox_for_address("SUPPORT+c12-abcdefghij@fashion.example") == email_inbox
     assert inbox_for_address("sales@fashion.example") is None
+
+
+CORPUS = sorted((Path(__file__).parent / "corpus").glob("hostile-*.eml"))
+FORBIDDEN = (
+    "<script",
+    "onload",
+    "onerror",
+    "onmouseover",
+    "javascript:",
+    "data:",
+    "expression(",
+    "<iframe",
+    "<form",
+    "<style",
+    "<meta",
+    "<base",
+    "<svg",
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_hostile_html_mail_is_stored_safe(email_inbox, path):
+    payload = receive(email_inbox, path.read_bytes())
+    assert payload.status == "processed"
+    html = payload.message.html.lower()
+    for marker in FORBIDDEN:
+        assert marker not in html, marker
+    assert bytes(payload.raw) == path.read_bytes()  # the original stays, byte for byte
+
+
+def test_the_hostile_corpus_is_there():
+    assert len(CORPUS) >= 8
