@@ -1,21 +1,20 @@
 """The ``email`` channel: mail to the inbox's address (SMTP receiver; IMAP polling comes
 next). Inbound mail is stored raw first (``InboundPayload``) and processed in a task."""
 
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 
 import pydantic
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 
 from storedesk.inboxes.adapters import register
 from storedesk.inboxes.adapters.base import (
     ChannelAdapter,
-    DeliveryError,
     DeliveryResult,
     OutboundMessage,
 )
 from storedesk.inboxes.adapters.email.tokens import reply_address, subject_tag
+from storedesk.inboxes.adapters.mail import reply_subject, send_reply_mail
 
 MAX_REFERENCES = 20
 
@@ -46,8 +45,6 @@ class EmailAdapter(ChannelAdapter):
     def deliver(self, outbound: OutboundMessage) -> DeliveryResult:
         """Send the reply by SMTP with a new Message-ID and In-Reply-To/References of the
         thread, so the customer's mail client and our threading keep it together."""
-        if not outbound.recipient.email:
-            raise DeliveryError("The contact has no email address.", permanent=True)
         address = self.config.address
         message_id = make_msgid(domain=address.rsplit("@", 1)[-1])
         headers = {
@@ -58,28 +55,17 @@ class EmailAdapter(ChannelAdapter):
         if thread:
             headers["In-Reply-To"] = thread[-1]
             headers["References"] = " ".join(thread[-MAX_REFERENCES:])
-        subject = outbound.subject or self.inbox.store.name
-        if not subject.lower().startswith("re:"):
-            subject = f"Re: {subject}"
+        subject = reply_subject(outbound.subject or self.inbox.store.name)
         tag = subject_tag(outbound.conversation_id)
         if tag not in subject:
             subject = f"{subject} {tag}"
-        mail = EmailMultiAlternatives(
+        send_reply_mail(
+            outbound,
             subject=subject,
-            body=outbound.text,
-            from_email=formataddr((self.config.from_name or self.inbox.store.name, address)),
-            to=[formataddr((outbound.recipient.name, outbound.recipient.email))],
+            from_name=self.config.from_name or self.inbox.store.name,
+            from_address=address,
             headers=headers,
         )
-        if outbound.html:
-            mail.attach_alternative(outbound.html, "text/html")
-        for attachment in outbound.attachments:
-            with open(attachment.path, "rb") as handle:
-                mail.attach(attachment.filename, handle.read(), attachment.content_type)
-        try:
-            mail.send(fail_silently=False)
-        except OSError as exc:
-            raise DeliveryError(f"Mail server refused the reply: {exc}") from exc
         return DeliveryResult(external_id=message_id)
 
     def process_payload(self, payload) -> None:

@@ -1,24 +1,21 @@
 """The ``webform`` channel: a contact form (storedesk's hosted page or the shop's own form
 posting to the public endpoint). Replies go to the customer by email."""
 
-from email.utils import formataddr
-
 import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 
 from storedesk.inboxes.adapters import register
 from storedesk.inboxes.adapters.base import (
     ChannelAdapter,
-    DeliveryError,
     DeliveryResult,
     InboundMessage,
     InboundRejected,
     OutboundMessage,
     SenderRef,
 )
+from storedesk.inboxes.adapters.mail import reply_subject, send_reply_mail
 
 MAX_FIELD = {"name": 200, "email": 254, "subject": 300, "message": 20_000, "order_number": 60}
 
@@ -69,26 +66,10 @@ class WebformAdapter(ChannelAdapter):
         )
 
     def deliver(self, outbound: OutboundMessage) -> DeliveryResult:
-        if not outbound.recipient.email:
-            raise DeliveryError("The contact has no email address.", permanent=True)
-        from_email = self.config.from_email or settings.DEFAULT_FROM_EMAIL
-        sender_name = self.config.from_name or self.inbox.store.name
-        subject = outbound.subject or f"Re: your message to {self.inbox.store.name}"
-        if not subject.lower().startswith("re:"):
-            subject = f"Re: {subject}"
-        mail = EmailMultiAlternatives(
-            subject=subject,
-            body=outbound.text,
-            from_email=formataddr((sender_name, from_email)),
-            to=[formataddr((outbound.recipient.name, outbound.recipient.email))],
+        send_reply_mail(
+            outbound,
+            subject=reply_subject(outbound.subject or f"your message to {self.inbox.store.name}"),
+            from_name=self.config.from_name or self.inbox.store.name,
+            from_address=self.config.from_email or settings.DEFAULT_FROM_EMAIL,
         )
-        if outbound.html:
-            mail.attach_alternative(outbound.html, "text/html")
-        for attachment in outbound.attachments:
-            with open(attachment.path, "rb") as handle:
-                mail.attach(attachment.filename, handle.read(), attachment.content_type)
-        try:
-            mail.send(fail_silently=False)
-        except OSError as exc:
-            raise DeliveryError(f"Mail server refused the reply: {exc}") from exc
         return DeliveryResult()
