@@ -105,3 +105,39 @@ def committed_events():
     collect the domain events dispatched: ``with committed_events() as events: ...``."""
     with recording() as events, TestCase.captureOnCommitCallbacks(execute=True):
         yield events
+
+
+class JsonApi:
+    """A Django test client speaking JSON to one API resource, authenticated as ``agent``
+    by a fresh Bearer token."""
+
+    def __init__(self, agent: Agent, base: str):
+        from django.test import Client
+
+        self.client = Client()
+        self.headers = bearer(agent)
+        self.base = base
+
+    def get(self, path: str = "", params: dict | None = None):
+        return self.client.get(self.base + path, params or {}, **self.headers)
+
+    def post(self, path: str = "", body: dict | None = None):
+        return self.client.post(
+            self.base + path, body or {}, content_type="application/json", **self.headers
+        )
+
+    def patch(self, path: str, body: dict):
+        return self.client.patch(
+            self.base + path, body, content_type="application/json", **self.headers
+        )
+
+
+def assert_api_error(response, status: int, code: str, field: str | None = None) -> dict:
+    """Assert the API's JSON error shape: status, stable code, offending field, a message."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["field"] == field
+    assert error["message"]
+    return error

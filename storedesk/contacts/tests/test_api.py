@@ -6,46 +6,26 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from storedesk.accounts.enums import Role
 from storedesk.commerce.models import Order
 from storedesk.contacts.models import Contact, ContactIdentity
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.services import message_receive
-from storedesk.core.testing import AgentFactory, ContactFactory, bearer, inbound
+from storedesk.core.testing import (
+    AgentFactory,
+    ContactFactory,
+    JsonApi,
+    assert_api_error,
+    inbound,
+)
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/contacts"
 
 
-class Api:
-    """A Django test client speaking JSON, authenticated as one agent by a Bearer token."""
-
-    def __init__(self, agent):
-        self.client = Client()
-        self.headers = bearer(agent)
-
-    def get(self, path: str = "", params: dict | None = None):
-        return self.client.get(BASE + path, params or {}, **self.headers)
-
-    def post(self, path: str = "", body: dict | None = None):
-        return self.client.post(
-            BASE + path, body or {}, content_type="application/json", **self.headers
-        )
-
-    def patch(self, path: str, body: dict):
-        return self.client.patch(BASE + path, body, content_type="application/json", **self.headers)
-
-
-def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["field"] == field
-    assert error["message"]
-    return error
+assert_error = assert_api_error
 
 
 def ids(response) -> list[int]:
@@ -55,7 +35,7 @@ def ids(response) -> list[int]:
 
 @pytest.fixture
 def api(agent):
-    return Api(agent)
+    return JsonApi(agent, BASE)
 
 
 def order(store, number: str, *, day: int, contact=None, email: str = "", **fields) -> Order:
@@ -370,7 +350,7 @@ def test_restricted_agent_cannot_merge_in_a_contact_of_another_store(
 ):
     target = ContactFactory(store=store)
     source = ContactFactory(store=other_store, name="Hidden")
-    response = Api(restricted_agent).post(f"/{target.pk}/merge", {"source_id": source.pk})
+    response = JsonApi(restricted_agent, BASE).post(f"/{target.pk}/merge", {"source_id": source.pk})
     assert_error(response, 404, "not_found")
     assert b"Hidden" not in response.content
     assert Contact.objects.filter(pk=source.pk).exists()

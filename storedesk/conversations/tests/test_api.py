@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from storedesk.accounts.enums import Role
@@ -16,7 +15,9 @@ from storedesk.conversations.enums import ConversationStatus as S
 from storedesk.conversations.models import ActivityEvent, Attachment, Conversation, Message
 from storedesk.core.testing import (
     AgentFactory,
+    JsonApi,
     TeamFactory,
+    assert_api_error,
     bearer,
     committed_events,
     inbound,
@@ -29,30 +30,7 @@ BASE = "/api/v1/conversations"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
-class Api:
-    """A Django test client speaking JSON, authenticated as one agent by a Bearer token."""
-
-    def __init__(self, agent):
-        self.client = Client()
-        self.headers = bearer(agent)
-
-    def get(self, path: str = "", params: dict | None = None):
-        return self.client.get(BASE + path, params or {}, **self.headers)
-
-    def post(self, path: str = "", body: dict | None = None):
-        return self.client.post(
-            BASE + path, body or {}, content_type="application/json", **self.headers
-        )
-
-
-def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["field"] == field
-    assert error["message"]
-    return error
+assert_error = assert_api_error
 
 
 def receive(inbox, text="Hello, where is my order?", *, email="ana@example.com", **fields):
@@ -68,7 +46,7 @@ def ids(response) -> list[int]:
 
 @pytest.fixture
 def api(agent):
-    return Api(agent)
+    return JsonApi(agent, BASE)
 
 
 @pytest.fixture

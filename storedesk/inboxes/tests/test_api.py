@@ -8,19 +8,13 @@ from django.test import Client
 
 from storedesk.contacts.models import Contact
 from storedesk.conversations.models import Conversation, Message
-from storedesk.core.testing import bearer, make_inbox
+from storedesk.core.testing import assert_api_error, bearer, make_inbox
 from storedesk.inboxes.services import inbox_rotate_public_token, inbox_update
 
 pytestmark = pytest.mark.django_db
 
 
-def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["field"] == field
-    assert error["message"]
-    return error
+assert_error = assert_api_error
 
 
 @pytest.fixture
