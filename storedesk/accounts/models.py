@@ -4,6 +4,8 @@ from django.db import models
 from storedesk.accounts.enums import Role
 from storedesk.core.models import TimeStampedModel
 
+SIGNATURE_MAX_LENGTH = 1000
+
 
 class Agent(AbstractUser):
     """A person who works in storedesk (Django's user model)."""
@@ -12,6 +14,8 @@ class Agent(AbstractUser):
     display_name = models.CharField(max_length=150, blank=True)
     locale = models.CharField(max_length=16, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
+    # Plain text added below the agent's replies that go out by email (after "-- ").
+    signature = models.TextField(max_length=SIGNATURE_MAX_LENGTH, blank=True)
     # For restricted agents: the only stores they may see. Ignored for other roles.
     stores = models.ManyToManyField("stores.Store", blank=True, related_name="restricted_agents")
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from storedesk.accounts.enums import Role
-from storedesk.accounts.models import Agent, ApiToken, AuditLog, Team
+from storedesk.accounts.models import SIGNATURE_MAX_LENGTH, Agent, ApiToken, AuditLog, Team
 from storedesk.core.errors import ValidationError
 
 TOKEN_PREFIX = "sdk"
@@ -128,13 +128,24 @@ def api_token_revoke(*, token: ApiToken, actor: Agent) -> None:
 
 
 def agent_update_preferences(
-    *, agent: Agent, display_name: str, locale: str, time_zone: str
+    *,
+    agent: Agent,
+    display_name: str,
+    locale: str,
+    time_zone: str,
+    signature: str | None = None,
 ) -> Agent:
-    """The agent's own display name, language and time zone (empty: follow defaults)."""
+    """The agent's own display name, language, time zone (empty: follow defaults) and email
+    signature (plain text; ``None`` leaves it unchanged)."""
     agent.display_name = display_name.strip()[:150]
     agent.locale = locale
     agent.time_zone = time_zone
-    agent.save(update_fields=["display_name", "locale", "time_zone"])
+    fields = ["display_name", "locale", "time_zone"]
+    if signature is not None:
+        # Normalise line endings so the "-- " separator and the HTML version stay exact.
+        agent.signature = signature.replace("\r\n", "\n").strip()[:SIGNATURE_MAX_LENGTH]
+        fields.append("signature")
+    agent.save(update_fields=fields)
     return agent
 
 

@@ -493,6 +493,7 @@ def _outbound_for(message: Message) -> OutboundMessage:
             identities=tuple(contact.identities.values_list("kind", "external_id")),
         ),
         sender_name=str(message.sender_agent) if message.sender_agent else "",
+        signature=message.sender_agent.signature if message.sender_agent else "",
         attachments=tuple(
             OutboundAttachment(filename=a.filename, path=a.file.path, content_type=a.content_type)
             for a in message.attachments.all()

@@ -1,9 +1,13 @@
-"""Attachment download: the only way attachment files leave the server."""
+"""Attachment download and signed inline images: the only ways attachment files leave the
+server."""
 
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import FileResponse, Http404
+from django.urls import reverse
 
 from storedesk.conversations.attachments import ACTIVE_CONTENT_TYPES
+from storedesk.conversations.models import Attachment
 from storedesk.conversations.selectors import access_attachment
 from storedesk.core.api import BearerTokenAuth
 from storedesk.core.errors import NotFound
@@ -43,4 +47,40 @@ def attachment_download(request, attachment_id: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Raster types a browser shows as an image and never executes (SVG is excluded on purpose).
+INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+INLINE_URL_MAX_AGE = 3600
+_INLINE_SALT = "storedesk.inline-attachment"
+
+
+def inline_image_url(attachment) -> str | None:
+    """A signed, expiring URL that shows ``attachment`` as an image, or None when it is not a
+    safe raster image. For email bodies in a sandboxed frame: the frame's requests carry no
+    session cookie, so the signature is the permission (granted by an access-checked page)."""
+    if attachment.content_type not in INLINE_IMAGE_TYPES:
+        return None
+    token = signing.TimestampSigner(salt=_INLINE_SALT).sign(str(attachment.pk))
+    return reverse("attachment-inline", args=[token])
+
+
+def attachment_inline(request, token: str):
+    """Serve an inline image by a token from :func:`inline_image_url` (404 once expired)."""
+    try:
+        attachment_id = signing.TimestampSigner(salt=_INLINE_SALT).unsign(
+            token, max_age=INLINE_URL_MAX_AGE
+        )
+        attachment = Attachment.objects.get(pk=int(attachment_id))
+    except (signing.BadSignature, Attachment.DoesNotExist, ValueError):
+        raise Http404 from None
+    if attachment.content_type not in INLINE_IMAGE_TYPES:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

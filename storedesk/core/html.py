@@ -38,3 +38,17 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as safe HTML: escaped, paragraphs and line breaks kept, web addresses
+    and email addresses made links (with ``rel="noopener noreferrer"``)."""
+    from django.utils.html import escape, urlize
+
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    parts = []
+    for paragraph in paragraphs:
+        linked = urlize(escape(paragraph), nofollow=False, autoescape=False)
+        parts.append("<p>" + linked.replace("\n", "<br>") + "</p>")
+    # urlize's own markup is re-checked by the allow-list, which also sets rel on links.
+    return sanitize_html("\n".join(parts))

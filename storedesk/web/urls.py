@@ -38,6 +38,16 @@ urlpatterns = [
         conversation.message_body,
         name="message-body",
     ),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/original",
+        conversation.message_original,
+        name="message-original",
+    ),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/raw",
+        conversation.message_raw,
+        name="message-raw",
+    ),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:contact_id>/merge", contacts.contact_merge, name="contact-merge"),
@@ -52,6 +62,21 @@ urlpatterns = [
         "settings/inboxes/<int:inbox_id>/rotate",
         settings_pages.settings_inbox_rotate,
         name="settings-inbox-rotate",
+    ),
+    path(
+        "settings/inboxes/<int:inbox_id>/received/",
+        settings_pages.settings_inbox_received,
+        name="settings-inbox-received",
+    ),
+    path(
+        "settings/inboxes/<int:inbox_id>/received/<int:payload_id>/raw",
+        settings_pages.settings_payload_raw,
+        name="settings-payload-raw",
+    ),
+    path(
+        "settings/inboxes/<int:inbox_id>/received/<int:payload_id>/reprocess",
+        settings_pages.settings_payload_reprocess,
+        name="settings-payload-reprocess",
     ),
     path("settings/agents/", settings_pages.settings_agents, name="settings-agents"),
     path("settings/agents/<int:agent_id>/", settings_pages.settings_agents, name="settings-agent"),

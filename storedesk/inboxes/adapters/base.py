@@ -80,6 +80,8 @@ class OutboundMessage:
     recipient: Recipient
     sender_name: str
     attachments: tuple[OutboundAttachment, ...] = ()
+    # The sending agent's plain-text signature; channels that send mail append it.
+    signature: str = ""
     # External ids of earlier messages in the conversation, oldest first (for threading).
     thread_external_ids: tuple[str, ...] = ()
 

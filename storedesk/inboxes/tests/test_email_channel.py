@@ -148,6 +148,38 @@ def test_reply_by_mail_has_threading_headers_and_the_answer_threads(email_inbox,
 
 
 @pytest.mark.django_db
+def test_reply_has_text_and_html_parts_with_the_agents_signature(email_inbox, agent):
+    agent.signature = "Ana\nFashion <support> & co · https://fashion.example/help"
+    agent.save()
+    conversation = receive(email_inbox, mail_bytes()).message.conversation
+    with committed_events():
+        services.message_send(
+            conversation=conversation, author=agent, text="Paket je na putu.\n\nLijep pozdrav"
+        )
+    sent = mail.outbox[0]
+    assert sent.body == (
+        "Paket je na putu.\n\nLijep pozdrav\n\n-- \n"
+        "Ana\nFashion <support> & co · https://fashion.example/help\n"
+    )
+    html, content_type = sent.alternatives[0]
+    assert content_type == "text/html"
+    assert "<p>Paket je na putu.</p>" in html and "<p>Lijep pozdrav</p>" in html
+    assert "Fashion &lt;support&gt; &amp; co" in html
+    assert '<a href="https://fashion.example/help" rel="noopener noreferrer">' in html
+    assert "<support>" not in html
+
+
+@pytest.mark.django_db
+def test_reply_without_signature_has_no_separator(email_inbox, agent):
+    conversation = receive(email_inbox, mail_bytes()).message.conversation
+    with committed_events():
+        services.message_send(conversation=conversation, author=agent, text="<b>hi</b>")
+    sent = mail.outbox[0]
+    assert sent.body == "<b>hi</b>\n"
+    assert sent.alternatives[0][0] == "<p>&lt;b&gt;hi&lt;/b&gt;</p>"
+
+
+@pytest.mark.django_db
 def test_a_stranger_quoting_our_message_id_gets_a_conversation_of_their_own(email_inbox):
     first = receive(email_inbox, mail_bytes()).message
     intruder = mail_bytes(

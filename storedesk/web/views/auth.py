@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from storedesk.accounts.models import SIGNATURE_MAX_LENGTH
 from storedesk.accounts.services import agent_update_preferences
 
 COMMON_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
@@ -36,6 +37,13 @@ class PreferencesForm(forms.Form):
         choices=[("", _("Server time zone"))] + [(tz, tz) for tz in COMMON_TIME_ZONES],
         required=False,
     )
+    signature = forms.CharField(
+        label=_("Email signature"),
+        help_text=_("Added below your replies that go out by email."),
+        max_length=SIGNATURE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 @login_required
@@ -48,6 +56,7 @@ def preferences(request):
             "display_name": agent.display_name,
             "locale": agent.locale,
             "time_zone": agent.time_zone,
+            "signature": agent.signature,
         },
     )
     password_form = PasswordChangeForm(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -18,9 +21,12 @@ from storedesk.commerce.selectors import order_list_for_contact
 from storedesk.conversations import selectors, services
 from storedesk.conversations.enums import ConversationStatus, Priority
 from storedesk.conversations.models import Message
+from storedesk.conversations.views import inline_image_url
 from storedesk.core.errors import DomainError, NotFound
+from storedesk.inboxes import review
 from storedesk.routing.canned import VARIABLES, canned_context, canned_render
 from storedesk.routing.selectors import access_canned_reply, canned_reply_list
+from storedesk.web.views.downloads import raw_payload_response
 
 THREAD_LIMIT = 500
 
@@ -37,7 +43,11 @@ def _timeline(conversation, after_id: int | None = None) -> list[dict]:
     messages, _next = selectors.message_list(
         conversation=conversation, after_id=after_id, limit=THREAD_LIMIT
     )
-    items = [{"type": "message", "at": m.created_at, "message": m} for m in messages]
+    sources = review.message_sources(m.pk for m in messages if m.kind == "inbound")
+    items = [
+        {"type": "message", "at": m.created_at, "message": m, "source": sources.get(m.pk)}
+        for m in messages
+    ]
     if after_id is None:
         items += [
             {"type": "activity", "at": a.created_at, "activity": a}
@@ -220,28 +230,86 @@ BODY_CSP = (
 )
 
 
+_CID_SRC = re.compile(r'src="cid:([^"]{1,250})"', re.IGNORECASE)
+
+
+def _with_inline_images(message) -> str:
+    """The message's HTML with ``cid:`` references to its own inline images replaced by
+    signed URLs (sanitised HTML always quotes attributes with ``"``); unknown ones stay."""
+    if "cid:" not in message.html.lower():
+        return message.html
+    urls = {}
+    for attachment in message.attachments.all():
+        url = inline_image_url(attachment) if attachment.content_id else None
+        if url:
+            urls[attachment.content_id.strip("<>").lower()] = url
+
+    def replace(match: re.Match) -> str:
+        url = urls.get(html.unescape(match.group(1)).strip("<>").lower())
+        return f'src="{url}"' if url else match.group(0)
+
+    return _CID_SRC.sub(replace, message.html)
+
+
 @login_required
 @require_GET
 @xframe_options_sameorigin
 def message_body(request, conversation_id: int, message_id: int):
     """A message's (already sanitised) HTML as a document for a sandboxed frame.
 
-    Scripts cannot run (sandbox without allow-scripts, CSP default-src 'none'); remote
-    images load only with ``?images=1``, after the agent asked for them.
+    Scripts cannot run (sandbox without allow-scripts, CSP default-src 'none'). Inline
+    (``cid:``) images load from signed URLs of this server only; remote images load only
+    with ``?images=1``, after the agent asked for them.
     """
     conversation = _conversation(request, conversation_id)
     message = conversation.messages.filter(pk=message_id).first()
     if message is None or not message.html:
         raise Http404
-    images = "https: http: data:" if request.GET.get("images") == "1" else "data:"
+    own = request.build_absolute_uri(reverse("attachment-inline", args=["x"])).rsplit("/", 1)[0]
+    images = f"data: {own}/"
+    if request.GET.get("images") == "1":
+        images += " https: http:"
     document = (
         '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">'
         "<style>body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#1c2024;"
         "overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body>"
-        f"{message.html}</body></html>"
+        f"{_with_inline_images(message)}</body></html>"
     )
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = BODY_CSP.format(images=images)
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _message_payload(request, conversation_id: int, message_id: int):
+    conversation = _conversation(request, conversation_id)
+    message = conversation.messages.filter(pk=message_id).first()
+    payload = review.message_payload(message=message) if message else None
+    if payload is None:
+        raise Http404
+    return conversation, message, payload
+
+
+@login_required
+@require_GET
+def message_original(request, conversation_id: int, message_id: int):
+    """The full original of a received message: headers, the whole text with quotes and
+    signature, what reading it found, and the raw source to download."""
+    conversation, message, payload = _message_payload(request, conversation_id, message_id)
+    context = {
+        "nav": "inbox",
+        "conversation": conversation,
+        "message": message,
+        "payload": payload,
+        "original": review.payload_original(payload),
+    }
+    return render(request, "web/conversation/original.html", context)
+
+
+@login_required
+@require_GET
+def message_raw(request, conversation_id: int, message_id: int):
+    """The raw bytes a received message was read from, as a download (never rendered)."""
+    _conversation_, _message, payload = _message_payload(request, conversation_id, message_id)
+    return raw_payload_response(payload)

@@ -13,20 +13,22 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from storedesk.accounts.enums import Role
 from storedesk.accounts.models import Agent, Team
 from storedesk.accounts.services import agent_create, agent_update, team_create, team_update
 from storedesk.core.errors import DomainError
+from storedesk.inboxes import review
 from storedesk.inboxes.adapters import REGISTRY
-from storedesk.inboxes.models import Inbox
+from storedesk.inboxes.models import InboundPayload, Inbox
 from storedesk.inboxes.services import inbox_create, inbox_rotate_public_token, inbox_update
 from storedesk.routing.canned import VARIABLES
 from storedesk.routing.models import CannedReply
 from storedesk.routing.services import canned_reply_delete, canned_reply_save
 from storedesk.stores.models import Store
 from storedesk.stores.services import store_create, store_update
+from storedesk.web.views.downloads import raw_payload_response
 
 LOCALE_CHOICES = [("en", "English"), ("zh-hans", "简体中文"), ("hr", "Hrvatski")]
 
@@ -201,6 +203,61 @@ def settings_inbox_rotate(request, inbox_id: int):
     inbox_rotate_public_token(inbox=inbox, actor=request.user)
     messages.success(request, _("A new public address was issued; the old one stops working."))
     return redirect("settings-inbox", inbox_id=inbox.pk)
+
+
+@admin_required
+@require_GET
+def settings_inbox_received(request, inbox_id: int):
+    """What the inbox received that needs a look: input that could not become a message,
+    input ignored as automatic mail, and messages read with problems; raw source for each."""
+    inbox = _editing(Inbox, inbox_id, select=("store",))
+    view = request.GET.get("view", "attention")
+    if view not in review.PAYLOAD_FILTERS:
+        view = "attention"
+    payloads = list(review.payload_list(inbox=inbox, view=view))
+    context = {
+        "section": "inboxes",
+        "editing": inbox,
+        "inboxes": Inbox.objects.select_related("store").order_by("store__name", "name"),
+        "view": view,
+        "views": review.PAYLOAD_FILTERS,
+        "payloads": [(p, review.payload_sender_guess(p)) for p in payloads],
+        "counts": review.payload_counts(inbox=inbox),
+    }
+    return render(request, "web/settings/received.html", context)
+
+
+def _payload(inbox_id: int, payload_id: int):
+    payload = (
+        InboundPayload.objects.select_related("inbox")
+        .filter(pk=payload_id, inbox_id=inbox_id)
+        .first()
+    )
+    if payload is None:
+        raise Http404
+    return payload
+
+
+@admin_required
+@require_GET
+def settings_payload_raw(request, inbox_id: int, payload_id: int):
+    return raw_payload_response(_payload(inbox_id, payload_id))
+
+
+@admin_required
+@require_POST
+def settings_payload_reprocess(request, inbox_id: int, payload_id: int):
+    try:
+        payload = review.payload_reprocess(
+            payload=_payload(inbox_id, payload_id), actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Processed again: %(status)s.") % {"status": payload.get_status_display()}
+        )
+    return redirect(reverse("settings-inbox-received", args=[inbox_id]) + "?view=all")
 
 
 # --- Agents and teams -----------------------------------------------------------------------
