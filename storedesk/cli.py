@@ -69,8 +69,13 @@ class _InProcessConsumer:
     """The huey consumer on threads inside the server process (embedded mode)."""
 
     def __init__(self, workers: int = 2):
+        from django.utils.module_loading import autodiscover_modules
         from huey.consumer import Consumer
         from huey.contrib.djhuey import HUEY
+
+        # As ``run_huey`` does: every app's tasks (and periodic tasks) must be registered
+        # before the consumer reads a task that another process enqueued.
+        autodiscover_modules("tasks")
 
         class ThreadConsumer(Consumer):
             def _set_signal_handlers(self):  # the server owns the signals
@@ -174,7 +179,8 @@ def cmd_smtpd(args) -> int:
 
     from storedesk.inboxes.adapters.email.smtpd import make_controller
 
-    controller = make_controller(args.host, args.port, size_limit=args.size_limit)
+    options = {"size_limit": args.size_limit} if args.size_limit else {}
+    controller = make_controller(args.host, args.port, **options)
     controller.start()
     print(f"storedesk SMTP receiver on {args.host}:{args.port} (Ctrl-C to stop)", flush=True)
     stop = threading.Event()
@@ -186,6 +192,49 @@ def cmd_smtpd(args) -> int:
     finally:
         controller.stop()
     return 0
+
+
+def _poll_summary(result) -> str:
+    notes = [f"{result.stored} new", f"{result.fetched} read"]
+    if result.truncated:
+        notes.append(f"{result.truncated} over the size limit, stored truncated")
+    if result.uidvalidity_changed:
+        notes.append("the folder's UIDVALIDITY changed: read from the start")
+    if result.more:
+        notes.append("more waiting: the next poll continues")
+    return ", ".join(notes)
+
+
+def cmd_imap_poll(args) -> int:
+    """Poll IMAP mailboxes now (one inbox, or every one with IMAP enabled) and print what
+    happened. Exit status 1 if a poll failed, 2 for an unknown inbox."""
+    _setup_django(args.home)
+    from storedesk.core.errors import DomainError
+    from storedesk.inboxes.imap_services import mailbox_poll_now, polled_inbox_ids
+    from storedesk.inboxes.models import Inbox
+
+    if args.inbox and not Inbox.objects.filter(pk=args.inbox).exists():
+        print(f"error: no inbox with id {args.inbox}", file=sys.stderr)
+        return 2
+    inbox_ids = [args.inbox] if args.inbox else polled_inbox_ids()
+    if not inbox_ids:
+        print("No active email inbox has IMAP polling enabled.")
+        return 0
+    failed = False
+    for inbox in Inbox.objects.filter(pk__in=inbox_ids).order_by("id"):
+        label = f"inbox {inbox.pk} ({inbox.name})"
+        try:
+            result = mailbox_poll_now(inbox=inbox)
+        except DomainError as exc:
+            print(f"{label}: {exc.message}", file=sys.stderr)
+            failed = True
+            continue
+        if result.ok:
+            print(f"{label}: ok, {_poll_summary(result)}")
+        else:
+            print(f"{label}: FAILED: {result.error}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 def cmd_migrate(args) -> int:
@@ -279,6 +328,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = add("worker", cmd_worker, "run the background worker (huey consumer)")
     worker.add_argument("--workers", type=int, default=4)
+
+    smtpd = add("smtpd", cmd_smtpd, "receive mail for the email inboxes by SMTP")
+    smtpd.add_argument("--host", default="127.0.0.1")
+    smtpd.add_argument("--port", type=int, default=2525)
+    smtpd.add_argument(
+        "--size-limit",
+        type=int,
+        default=None,
+        help="largest message accepted, in bytes (default 40 MiB)",
+    )
+
+    imap = add("imap", None, "IMAP polling of email inboxes")
+    imap_sub = imap.add_subparsers(dest="imap_command", required=True)
+    imap_poll = imap_sub.add_parser("poll", help="poll the mailboxes now and show the result")
+    imap_poll.add_argument("--inbox", type=int, help="only this inbox (id)")
+    imap_poll.add_argument("--home", default=argparse.SUPPRESS)
+    imap_poll.set_defaults(func=cmd_imap_poll)
 
     add("migrate", cmd_migrate, "create or update the database tables")
 

@@ -98,7 +98,9 @@ def test_demo_starts_serves_and_stops(tmp_path):
         status, page = _get(f"http://127.0.0.1:{port}/api/v1/conversations?limit=5", token)
         assert status == 200 and len(page["items"]) == 5 and page["next_cursor"]
         status, inboxes = _get(f"http://127.0.0.1:{port}/api/v1/inboxes", token)
-        assert status == 200 and {i["kind"] for i in inboxes} >= {"api", "webform"}
+        assert status == 200 and {i["kind"] for i in inboxes} >= {"api", "webform", "email"}
+        address = next(i["address"] for i in inboxes if i["kind"] == "email")
+        _mail_through_smtpd(tmp_path, address, port, token)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -107,3 +109,46 @@ def test_demo_starts_serves_and_stops(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             raise
     assert code in (0, 130), "".join(output)
+
+
+def _mail_through_smtpd(home, address: str, web_port: int, token: str) -> None:
+    """``storedesk smtpd`` beside the running demo: a mail to a demo inbox's address becomes
+    a conversation (processed by the demo's in-process worker)."""
+    import smtplib
+    from email.message import EmailMessage
+
+    smtp_port = _free_port()
+    smtpd = subprocess.Popen(
+        [*STOREDESK, "smtpd", "--port", str(smtp_port)],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        started = [smtpd.stdout.readline() for _ in range(5)]
+        assert any("storedesk SMTP receiver on" in line for line in started), started
+        mail = EmailMessage()
+        mail["From"] = "Marija Babić <marija@example.hr>"
+        mail["To"] = address
+        mail["Subject"] = "Zamjena veličine 38 za 40"
+        mail["Message-ID"] = "<cli-smoke@example.hr>"
+        mail.set_content("Mogu li zamijeniti cipele?")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+            client.send_message(mail)
+        url = f"http://127.0.0.1:{web_port}/api/v1/conversations?status=open&sort=newest&limit=5"
+        for _ in range(100):
+            _status, page = _get(url, token)
+            subjects = [c["subject"] for c in page["items"]]
+            if "Zamjena veličine 38 za 40" in subjects:
+                break
+            time.sleep(0.2)
+        assert "Zamjena veličine 38 za 40" in subjects
+    finally:
+        smtpd.send_signal(signal.SIGINT)
+        try:
+            smtpd.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(smtpd.pid, signal.SIGKILL)
+            raise
