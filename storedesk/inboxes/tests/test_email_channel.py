@@ -187,8 +187,12 @@ def test_a_stranger_quoting_our_message_id_gets_a_conversation_of_their_own(emai
         message_id="<e1@evil.example>",
         extra=f"In-Reply-To: {first.external_id}",
     )
-    message = receive(email_inbox, intruder).message
-    assert message.conversation_id != first.conversation_id
+    payload = receive(email_inbox, intruder)
+    assert payload.message.conversation_id != first.conversation_id
+    assert payload.problems == [
+        f"refers to conversation #{first.conversation_id} of another customer; "
+        "kept in a conversation of its own"
+    ]
 
 
 def _free_port() -> int:

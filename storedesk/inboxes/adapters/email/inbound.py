@@ -137,4 +137,11 @@ def _process(payload: InboundPayload) -> None:
     except DomainError as exc:
         _finish(payload, PayloadStatus.FAILED, problems, error=exc.message)
         return
+    if conversation_id is not None and message.conversation_id != conversation_id:
+        # The headers point at a conversation of another customer (a forwarded thread, a
+        # colleague replying, or someone fishing for it): never joined, but shown.
+        problems.append(
+            f"refers to conversation #{conversation_id} of another customer; "
+            "kept in a conversation of its own"
+        )
     _finish(payload, PayloadStatus.PROCESSED, problems, message=message)
