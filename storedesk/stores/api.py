@@ -18,6 +18,7 @@ class StoreOut(Schema):
     default_locale: str
     supported_locales: list[str]
     time_zone: str
+    business_hours: dict
     created_at: datetime
 
 

@@ -21,6 +21,10 @@ class Store(TimeStampedModel):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a #rrggbb colour.")],
     )
 
+    # When a person answers, in the store's time zone (see storedesk.stores.hours); empty
+    # means always open.
+    business_hours = models.JSONField(default=dict, blank=True)
+
     class Meta:
         ordering = ["name"]
 

@@ -33,6 +33,7 @@ def test_list_stores_by_name(agent, store, other_store):
         "default_locale",
         "supported_locales",
         "time_zone",
+        "business_hours",
         "created_at",
     }
 

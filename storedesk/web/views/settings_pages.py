@@ -46,9 +46,18 @@ def admin_required(view):
     return wrapper
 
 
+# Domain field paths whose form field has another name.
+_FORM_FIELDS = {"closed": "closed_dates"}
+
+
 def _apply_error(form, exc: DomainError) -> None:
-    field = (exc.field or "").split(".")[-1]
-    form.add_error(field if field in form.fields else None, exc.message)
+    """Put a domain error on the form field it names (the innermost one the form has)."""
+    for part in reversed((exc.field or "").split(".")):
+        name = _FORM_FIELDS.get(part, part)
+        if name in form.fields:
+            form.add_error(name, exc.message)
+            return
+    form.add_error(None, exc.message)
 
 
 def _editing(model, pk: int | None, **related):
@@ -83,6 +92,17 @@ def settings_home(request):
 # --- Stores ---------------------------------------------------------------------------------
 
 
+WEEKDAY_LABELS = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+
+
 class StoreForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     default_locale = forms.ChoiceField(label=_("Default language"), choices=LOCALE_CHOICES)
@@ -94,15 +114,63 @@ class StoreForm(forms.Form):
     )
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="UTC")
     brand_color = forms.CharField(label=_("Brand colour"), max_length=7, initial="#1f6feb")
+    always_open = forms.BooleanField(
+        label=_("Always open (no business hours)"), required=False, initial=True
+    )
+    closed_dates = forms.CharField(
+        label=_("Closed on (one date per line, YYYY-MM-DD)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, label in WEEKDAY_LABELS.items():
+            self.fields[f"hours_{day}"] = forms.CharField(
+                label=label,
+                required=False,
+                help_text=_("e.g. 09:00-12:00, 13:00-17:00; empty: closed"),
+                widget=forms.TextInput(attrs={"class": "mono", "placeholder": "09:00-17:00"}),
+            )
+
+    @staticmethod
+    def initial_for(store) -> dict:
+        fields = ("name", "default_locale", "supported_locales", "time_zone", "brand_color")
+        initial = {f: getattr(store, f) for f in fields}
+        hours = store.business_hours or {}
+        initial["always_open"] = not hours
+        initial["closed_dates"] = "\n".join(hours.get("closed", []))
+        for day in WEEKDAY_LABELS:
+            intervals = hours.get("week", {}).get(day, [])
+            initial[f"hours_{day}"] = ", ".join(f"{a}-{b}" for a, b in intervals)
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        week = {}
+        for day in WEEKDAY_LABELS:
+            text = data.pop(f"hours_{day}", "") or ""
+            intervals = []
+            for part in filter(None, (p.strip() for p in text.split(","))):
+                start, dash, end = part.partition("-")
+                if not dash:
+                    self.add_error(f"hours_{day}", _("Write intervals as 09:00-17:00."))
+                    break
+                intervals.append([start.strip(), end.strip()])
+            week[day] = intervals
+        closed = [line.strip() for line in data.pop("closed_dates", "").splitlines()]
+        if data.pop("always_open", False):
+            data["business_hours"] = {}
+        else:
+            data["business_hours"] = {"week": week, "closed": [d for d in closed if d]}
+        return data
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_stores(request, store_id: int | None = None):
     store = _editing(Store, store_id)
-    fields = ("name", "default_locale", "supported_locales", "time_zone", "brand_color")
-    initial = {f: getattr(store, f) for f in fields} if store else {}
-    form = StoreForm(request.POST or None, initial=initial)
+    form = StoreForm(request.POST or None, initial=StoreForm.initial_for(store) if store else {})
 
     def save(data):
         if store:
