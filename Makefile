@@ -20,6 +20,7 @@ demo: setup
 
 browser-deps:
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-dovecot.sh
 
 lint: setup
 	$(BIN)/ruff format --check .

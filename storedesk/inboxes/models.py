@@ -80,3 +80,30 @@ class InboundPayload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inbox_id}:{self.content_hash[:12]} ({self.status})"
+
+
+class MailboxState(models.Model):
+    """Where IMAP polling of an email inbox's mailbox stands, and how the last polls went.
+
+    ``uidvalidity``/``last_uid`` are the position: every message up to ``last_uid`` of that
+    UIDVALIDITY is stored as a payload. The lease (``claimed_at``/``lease_token``) is taken
+    with an atomic UPDATE before polling, so two workers never poll one mailbox at once; a
+    lease older than ``imap_services.LEASE`` is considered abandoned. Created on demand.
+    """
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="mailbox_state")
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # A message for an admin (never a password or token); empty after a successful poll.
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # Null: due now (never polled).
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"mailbox of inbox {self.inbox_id} (uid {self.last_uid})"
+

@@ -1,3 +1,5 @@
+import copy
+
 import pydantic
 from django.db import transaction
 
@@ -32,13 +34,74 @@ def inbox_create(
     return inbox
 
 
+# A stored secret is kept only for the same account on the same server: changing either
+# must come with the secret again, so no credential is ever sent to a server it was not for.
+_ACCOUNT_KEYS = ("host", "username")
+
+
+def _keep_secrets(kind: str, stored: dict, new):
+    """``new`` with the secrets it leaves out (absent or empty) taken from ``stored``.
+
+    The adapter's ``Config.SECRET_FIELDS`` names them (dotted paths such as
+    ``imap.password``). A settings form can therefore show the config without its secrets
+    and save it back without wiping them.
+    """
+    paths = getattr(adapter_class(kind).Config, "SECRET_FIELDS", ())
+    if not paths or not isinstance(new, dict) or not isinstance(stored, dict):
+        return new
+    new = copy.deepcopy(new)
+    for path in paths:
+        *parents, key = path.split(".")
+        old_parent, new_parent = stored, new
+        for part in parents:
+            old_parent = old_parent.get(part) if isinstance(old_parent, dict) else None
+            new_parent = new_parent.get(part) if isinstance(new_parent, dict) else None
+        if not isinstance(old_parent, dict) or not isinstance(new_parent, dict):
+            continue
+        if new_parent.get(key) or not old_parent.get(key):
+            continue
+        if all(
+            str(old_parent.get(k) or "").strip().lower()
+            == str(new_parent.get(k) or "").strip().lower()
+            for k in _ACCOUNT_KEYS
+        ):
+            new_parent[key] = old_parent[key]
+    return new
+
+
+# Which mailbox is polled: when one of these changes, its saved position means nothing.
+_MAILBOX_KEYS = ("host", "username", "folder")
+
+
+def _mailbox_settings_changed(inbox: Inbox, before: dict, after: dict) -> None:
+    """New IMAP settings are polled at the next scheduler run (no waiting out a back-off
+    after, say, a corrected password), and another mailbox is read from its first message:
+    duplicates are impossible (payloads are unique by content, messages by Message-ID)."""
+    from storedesk.inboxes.models import MailboxState
+
+    old, new = before.get("imap") or {}, after.get("imap") or {}
+    if old == new:
+        return
+    reset = {"next_poll_at": None, "consecutive_failures": 0}
+    if any(old.get(key) != new.get(key) for key in _MAILBOX_KEYS):
+        reset.update(uidvalidity=None, last_uid=0)
+    MailboxState.objects.filter(inbox=inbox).update(**reset)
+
+
 def inbox_update(*, inbox: Inbox, actor, **changes) -> Inbox:
+    """Change an inbox. A new ``config`` is validated by the adapter's schema; secrets it
+    leaves out (absent or empty, e.g. ``imap.password``) keep their stored value as long as
+    the account they belong to (host and username) is unchanged."""
+    previous_config = inbox.config
     if "config" in changes:
-        changes["config"] = _validated_config(inbox.kind, changes["config"])
+        config = _keep_secrets(inbox.kind, inbox.config, changes["config"])
+        changes["config"] = _validated_config(inbox.kind, config)
     with transaction.atomic():
         for field, value in changes.items():
             setattr(inbox, field, value)
         inbox.save()
+        if "config" in changes:
+            _mailbox_settings_changed(inbox, previous_config or {}, inbox.config)
         audit_log(
             actor=actor, action="inbox.updated", target=inbox, data={"fields": sorted(changes)}
         )

@@ -1,7 +1,10 @@
-"""The ``email`` channel: mail to the inbox's address (SMTP receiver; IMAP polling comes
-next). Inbound mail is stored raw first (``InboundPayload``) and processed in a task."""
+"""The ``email`` channel: mail to the inbox's address, received by the SMTP receiver
+(``storedesk smtpd``) or fetched from a mailbox by IMAP polling (``imap.py``). Inbound mail
+is stored raw first (``InboundPayload``) and processed in a task."""
 
+import ssl
 from email.utils import make_msgid
+from typing import ClassVar, Literal
 
 import pydantic
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,13 +20,93 @@ from storedesk.inboxes.adapters.email.tokens import reply_address, subject_tag
 from storedesk.inboxes.adapters.mail import reply_subject, send_reply_mail
 
 MAX_REFERENCES = 20
+IMAP_DEFAULT_PORTS = {"ssl": 993, "starttls": 143}
+
+
+def _no_control_characters(value: str) -> str:
+    # Credentials and names go into IMAP commands: a CR/LF would end the command early.
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+class ImapConfig(pydantic.BaseModel):
+    """Where and how to fetch the inbox's mail by IMAP. TLS is always used and the server's
+    certificate always verified (against the system's CAs, or ``ca_cert`` when given); there
+    is deliberately no plaintext option and no way to turn verification off."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    host: str = pydantic.Field(min_length=1, max_length=253)
+    # None means the default of ``security``: 993 (ssl) or 143 (starttls).
+    port: int | None = pydantic.Field(None, ge=1, le=65535)
+    security: Literal["ssl", "starttls"] = "ssl"
+    username: str = pydantic.Field(min_length=1, max_length=320)
+    auth: Literal["password", "xoauth2"] = "password"
+    # Validated even when omitted: which of the two is required depends on ``auth``.
+    password: str = pydantic.Field("", max_length=1024, validate_default=True)
+    access_token: str = pydantic.Field("", max_length=8192, validate_default=True)
+    folder: str = pydantic.Field("INBOX", min_length=1, max_length=255)
+    enabled: bool = True
+    # PEM text of the CA (or self-signed certificate) that signed the server's certificate.
+    ca_cert: str = pydantic.Field("", max_length=65536)
+    poll_interval_seconds: int = pydantic.Field(60, ge=30, le=86400)
+
+    @pydantic.field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not value or any(c.isspace() or c in "/@" for c in value):
+            raise ValueError("a host name or IP address only (no scheme, port or path)")
+        return _no_control_characters(value)
+
+    @pydantic.field_validator("username", "folder")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        return _no_control_characters(value)
+
+    @pydantic.field_validator("password")
+    @classmethod
+    def _password(cls, value: str, info: pydantic.ValidationInfo) -> str:
+        if info.data.get("auth") == "password" and not value:
+            raise ValueError('required when auth is "password"')
+        return _no_control_characters(value)
+
+    @pydantic.field_validator("access_token")
+    @classmethod
+    def _access_token(cls, value: str, info: pydantic.ValidationInfo) -> str:
+        if info.data.get("auth") == "xoauth2" and not value:
+            raise ValueError('required when auth is "xoauth2"')
+        return _no_control_characters(value)
+
+    @pydantic.field_validator("ca_cert")
+    @classmethod
+    def _ca_cert(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                ssl.create_default_context(cadata=value)
+            except (ssl.SSLError, ValueError):
+                raise ValueError("not a PEM certificate (-----BEGIN CERTIFICATE-----...)") from None
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _default_port(self) -> "ImapConfig":
+        if self.port is None:
+            self.port = IMAP_DEFAULT_PORTS[self.security]
+        return self
 
 
 class EmailInboxConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
+    # Dotted paths of secrets: never shown by the API, and kept by ``inbox_update`` when an
+    # update leaves them out (see ``services._keep_secrets``).
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("imap.password", "imap.access_token")
+
     address: str
     from_name: str = ""
+    imap: ImapConfig | None = None
 
     @pydantic.field_validator("address")
     @classmethod
