@@ -147,6 +147,7 @@ def cmd_demo(args) -> int:
     print()
     print("storedesk is running.")
     print(f"  Workspace:   {base}/login/")
+    print(f"  Demo shop:   {base}/demo-shop/  (the chat widget)")
     print(f"  Admin:       {base}/admin/")
     print(f"  API docs:    {base}/api/v1/docs")
     print(f"  Health:      {base}/healthz")

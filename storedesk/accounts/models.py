@@ -14,6 +14,10 @@ class Agent(AbstractUser):
     display_name = models.CharField(max_length=150, blank=True)
     locale = models.CharField(max_length=16, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
+    # Chat availability (the workspace toggle) and when the workspace last checked in: an
+    # agent is available to chat when both say so (storedesk.inboxes.adapters.webchat).
+    available = models.BooleanField(default=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     # Plain text added below the agent's replies that go out by email (after "-- ").
     signature = models.TextField(max_length=SIGNATURE_MAX_LENGTH, blank=True)
     # For restricted agents: the only stores they may see. Ignored for other roles.

@@ -149,6 +149,14 @@ def agent_update_preferences(
     return agent
 
 
+def agent_set_availability(*, agent: Agent, available: bool) -> Agent:
+    """The agent's chat availability switch: off, chats go offline unless someone else
+    is available (storedesk.inboxes.adapters.webchat.service.agents_available)."""
+    agent.available = available
+    agent.save(update_fields=["available"])
+    return agent
+
+
 def agent_update(
     *,
     agent: Agent,

@@ -178,6 +178,14 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": "storedesk"},
         }
     }
+    # Shared by every process: rate limits must count across all of them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "storedesk",
+        }
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/catalog.js", TranslationCatalog.as_view(), name="js-catalog"),
     path("admin/", admin.site.urls),
+    path("", include("storedesk.inboxes.adapters.webchat.urls")),
     path("", include("storedesk.web.urls")),
 ]

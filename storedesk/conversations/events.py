@@ -16,6 +16,8 @@ class ConversationCreated(ConversationEvent):
     name = "conversation.created"
     inbox_id: int
     contact_id: int
+    # The inbox's kind ("webchat", "email", ...): the workspace rings for a new chat.
+    channel: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -192,6 +192,7 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
                 store_id=conversation.store_id,
                 inbox_id=inbox.pk,
                 contact_id=contact.pk,
+                channel=inbox.kind,
             )
         )
     if reopened:

@@ -18,6 +18,27 @@ from storedesk.stores.models import Store
 
 PRESENCE_STATES = {"viewing", "typing"}
 PRESENCE_PER_SECOND = 4
+# How often a connected workspace refreshes the agent's "last seen" (it pings every 30 s);
+# chat availability counts agents seen within two minutes.
+SEEN_REFRESH_SECONDS = 45
+
+
+@database_sync_to_async
+def _mark_seen(user) -> None:
+    from django.utils import timezone
+
+    from storedesk.accounts.models import Agent
+
+    Agent.objects.filter(pk=user.pk).update(last_seen_at=timezone.now())
+
+
+@database_sync_to_async
+def _chat_visitor_groups(conversation_id: int) -> list[str]:
+    from storedesk.inboxes.adapters.webchat.service import visitor_group
+    from storedesk.inboxes.models import ChatVisitor
+
+    ids = ChatVisitor.objects.filter(conversation_id=conversation_id).values_list("id", flat=True)
+    return [visitor_group(i) for i in ids]
 
 
 @database_sync_to_async
@@ -49,6 +70,8 @@ class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await _mark_seen(user)
+        self.seen_at = time.monotonic()
         await self.send_json({"event": "hello", "stores": len(self.groups_joined)})
 
     async def disconnect(self, code):
@@ -59,6 +82,9 @@ class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             return
         if content.get("type") == "ping":
+            if time.monotonic() - self.seen_at > SEEN_REFRESH_SECONDS:
+                self.seen_at = time.monotonic()
+                await _mark_seen(self.user)
             await self.send_json({"event": "pong"})
         elif content.get("type") == "presence":
             await self._presence(content)
@@ -88,6 +114,8 @@ class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
         store_id = self.conversation_stores[conversation_id]
         if store_id is None:
             return  # not visible to this agent: say nothing to anyone
+        if state == "typing":
+            await self._typing_to_visitors(conversation_id)
         await self.channel_layer.group_send(
             store_group(store_id),
             {
@@ -102,6 +130,18 @@ class AgentEventsConsumer(AsyncJsonWebsocketConsumer):
                 },
             },
         )
+
+    async def _typing_to_visitors(self, conversation_id: int) -> None:
+        """A chat visitor sees "<first name> is typing…" (never the agent's id)."""
+        name = self.user.display_name or self.user.first_name or str(self.user)
+        for group in await _chat_visitor_groups(conversation_id):
+            await self.channel_layer.group_send(
+                group,
+                {
+                    "type": "storedesk.event",
+                    "payload": {"event": "typing", "state": True, "name": name},
+                },
+            )
 
     async def storedesk_event(self, message):
         await self.send_json(message["payload"])

@@ -186,6 +186,20 @@ def _write(plan: Plan) -> None:
             name=f"{store.name} email",
             config={"address": f"support@{store.slug}.example", "from_name": store.name},
         )
+        # And a chat widget per store; /demo-shop/ embeds the first one.
+        inbox_create(
+            store=store,
+            kind="webchat",
+            name=f"{store.name} chat",
+            config={
+                "prechat_fields": ["name", "email"],
+                "greeting": {
+                    "en": f"Hi! This is {store.name}. How can we help?",
+                    "hr": f"Bok! Ovdje {store.name}. Kako vam možemo pomoći?",
+                    "zh-hans": f"您好！这里是 {store.name}，有什么可以帮您？",
+                },
+            },
+        )
 
     # The shops have been using storedesk since before the first demo conversation.
     opened = {"created_at": plan.opened_at, "updated_at": plan.opened_at}

@@ -107,3 +107,40 @@ class MailboxState(models.Model):
     def __str__(self) -> str:
         return f"mailbox of inbox {self.inbox_id} (uid {self.last_uid})"
 
+
+class ChatVisitor(models.Model):
+    """Someone using a chat widget, known by an opaque token kept in their browser.
+
+    Only a SHA-256 of the token is stored. ``key`` (random, never shown to anyone else) is
+    the visitor's contact identity (``webchat``, key). A visitor reads only the conversation
+    ``conversation`` points at.
+    """
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="chat_visitors")
+    key = models.CharField(max_length=32, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_visitors",
+    )
+    # From the pre-chat form: unverified, so never used to merge into another contact.
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    order_number = models.CharField(max_length=60, blank=True)
+    locale = models.CharField(max_length=16, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    # Open chat windows (websockets) right now; with last_seen_at, whether they are here.
+    open_connections = models.IntegerField(default=0)
+    # The last message the visitor has seen (agents see "seen").
+    seen_message_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"chat visitor {self.pk} of inbox {self.inbox_id}"

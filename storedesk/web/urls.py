@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", auth.preferences, name="preferences"),
+    path("availability", auth.availability, name="availability"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/counts", inbox.inbox_counts, name="inbox-counts"),
     path("inbox/bulk", inbox.inbox_bulk, name="inbox-bulk"),

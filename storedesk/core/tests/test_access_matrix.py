@@ -326,10 +326,16 @@ PROJECT_URLS = {
     "healthz": "core/tests/test_healthz_and_ws.py (public liveness probe, no data)",
     "api/v1/": "this matrix",
     "attachments/<int:attachment_id>/download": "this matrix",
+    "attachments/inline/<str:token>": (
+        "web/tests/test_email_views.py (a signed, expiring URL is the permission)"
+    ),
     "i18n/setlang/": "Django's language switch (no data)",
     "i18n/catalog.js": "Django's JavaScript translation catalogue (no data)",
     "admin/": "Django admin (staff only)",
-    "": "storedesk.web.urls: the web interface's own tests",
+    "": (
+        "storedesk.web.urls: the web interface's own tests; the chat widget's public pages"
+        " (inboxes/adapters/webchat/urls.py): inboxes/tests/test_webchat.py"
+    ),
 }
 
 

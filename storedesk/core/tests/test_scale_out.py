@@ -47,12 +47,16 @@ agent = agent_create(username="lead", password=None, role="admin", is_superuser=
 _, token = api_token_create(agent=agent)
 store = store_create(name="Fashion")
 inbox = inbox_create(store=store, kind="api", name="API")
+chat = inbox_create(store=store, kind="webchat", name="Chat")
 session = SessionStore()
 session["_auth_user_id"] = str(agent.pk)
 session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 session["_auth_user_hash"] = agent.get_session_auth_hash()
 session.create()
-print(json.dumps({"token": token, "inbox": inbox.pk, "session": session.session_key}))
+print(json.dumps({
+    "token": token, "inbox": inbox.pk, "session": session.session_key,
+    "chat": chat.public_token,
+}))
 """
 
 
@@ -167,6 +171,90 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
                 break
             time.sleep(0.2)
         assert status == "sent"
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_chat_across_two_servers_and_a_worker(tmp_path, redis_url):
+    """A visitor on server B, an agent watching on server A, the reply delivered by the
+    worker: messages flow both ways through Redis."""
+    env = {**_env(tmp_path), "STOREDESK_REDIS_URL": redis_url}
+    subprocess.run([*STOREDESK, "migrate"], env=env, check=True, capture_output=True)
+    setup = subprocess.run(
+        [*STOREDESK, "manage", "shell", "-c", SETUP],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    ids = json.loads(setup.stdout.strip().splitlines()[-1])
+    ports = [_free_port(), _free_port()]
+    commands = [[*STOREDESK, "serve", "--port", str(port)] for port in ports]
+    commands.append([*STOREDESK, "worker", "--workers", "2"])
+    processes = [
+        subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        for command in commands
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=False):
+            _wait_healthy(port, process)
+
+        async def scenario():
+            agent_url = f"ws://127.0.0.1:{ports[0]}/ws/agent/"
+            agent_headers = {
+                "Cookie": f"sessionid={ids['session']}",
+                "Origin": f"http://127.0.0.1:{ports[0]}",
+            }
+            visitor_url = f"ws://127.0.0.1:{ports[1]}/ws/chat/{ids['chat']}/"
+            visitor_headers = {"Origin": f"http://127.0.0.1:{ports[1]}"}
+            async with (
+                websockets.connect(agent_url, additional_headers=agent_headers) as agent,
+                websockets.connect(visitor_url, additional_headers=visitor_headers) as visitor,
+            ):
+                assert json.loads(await agent.recv())["event"] == "hello"
+                await visitor.send(json.dumps({"type": "hello", "token": None, "after_id": 0}))
+                welcome = json.loads(await visitor.recv())
+                await visitor.send(
+                    json.dumps({"type": "message", "text": "Is XL in stock?", "client_key": "k1"})
+                )
+                session = json.loads(await asyncio.wait_for(visitor.recv(), 10))
+                echo = json.loads(await asyncio.wait_for(visitor.recv(), 10))
+                agent_events = []
+                while len(agent_events) < 2:
+                    agent_events.append(json.loads(await asyncio.wait_for(agent.recv(), 10)))
+                conversation = agent_events[1]["conversation_id"]
+                reply = await asyncio.to_thread(
+                    _post,
+                    f"http://127.0.0.1:{ports[0]}/api/v1/conversations/{conversation}/messages",
+                    ids["token"],
+                    {"text": "Yes, two left."},
+                )
+                pushed = json.loads(await asyncio.wait_for(visitor.recv(), 15))
+                return welcome, session, echo, agent_events, reply, pushed
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(asyncio.run, scenario()).result(timeout=90)
+        welcome, session, echo, agent_events, reply, pushed = result
+        assert welcome["event"] == "welcome" and session["event"] == "session"
+        assert echo["item"]["text"] == "Is XL in stock?"
+        assert [e["event"] for e in agent_events] == ["conversation.created", "message.created"]
+        assert agent_events[0]["channel"] == "webchat"
+        assert agent_events[1]["message_id"] == echo["item"]["id"]
+        assert pushed["event"] == "message" and pushed["item"]["id"] == reply["id"]
+        assert pushed["item"]["text"] == "Yes, two left."
     finally:
         for process in processes:
             process.send_signal(signal.SIGINT)

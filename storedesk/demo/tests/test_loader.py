@@ -166,7 +166,7 @@ def test_agents_teams_and_roles(demo):
 def test_inboxes_use_registered_kinds(demo):
     for store in Store.objects.all():
         kinds = sorted(Inbox.objects.filter(store=store).values_list("kind", flat=True))
-        assert kinds == ["api", "email", "webform"]
+        assert kinds == ["api", "email", "webchat", "webform"]
         email_inbox = Inbox.objects.get(store=store, kind="email")
         assert email_inbox.config["address"] == f"support@{store.slug}.example"
     assert set(Inbox.objects.values_list("kind", flat=True)) <= set(REGISTRY)

@@ -29,4 +29,5 @@ def adapter_for(inbox) -> ChannelAdapter:
 # Registry lines: one per channel.
 from storedesk.inboxes.adapters.api import adapter as _api  # noqa: E402, F401
 from storedesk.inboxes.adapters.email import adapter as _email  # noqa: E402, F401
+from storedesk.inboxes.adapters.webchat import adapter as _webchat  # noqa: E402, F401
 from storedesk.inboxes.adapters.webform import adapter as _webform  # noqa: E402, F401

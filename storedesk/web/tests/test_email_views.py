@@ -1,6 +1,7 @@
 """Email in the workspace: the full original one click away, raw sources, inline images
 from signed URLs, and the admins' list of received input that needs attention."""
 
+import html
 import re
 from email.message import EmailMessage
 
@@ -259,3 +260,37 @@ def test_flagged_view_lists_mail_read_with_problems(email_inbox, admin_agent):
     page = _client(admin_agent).get(url).content.decode()
     assert f'id="payload-{flagged.pk}"' in page and f'id="payload-{clean.pk}"' not in page
     assert "Date without a time zone ignored" in page
+
+
+@pytest.mark.django_db
+def test_inbox_settings_never_show_the_imap_password_and_keep_it(store, admin_agent):
+    from storedesk.inboxes.models import MailboxState
+
+    imap = {"host": "imap.fashion.example", "username": "support", "password": "s3cret-PW"}
+    inbox = make_inbox(
+        store, "email", "Mail", config={"address": "support@fashion.example", "imap": imap}
+    )
+    MailboxState.objects.create(
+        inbox=inbox, last_error="Sign-in refused: check the password", consecutive_failures=3
+    )
+    client = _client(admin_agent)
+    url = reverse("settings-inbox", args=[inbox.pk])
+    page = client.get(url).content.decode()
+    assert "s3cret-PW" not in page
+    assert "Sign-in refused: check the password (failed polls in a row: 3)" in page
+    shown = re.search(r'<textarea name="config"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    saved = client.post(
+        url,
+        {
+            "name": "Mail",
+            "is_active": "on",
+            "reopen_window_days": 7,
+            "config": html.unescape(shown).replace("support@fashion", "help@fashion"),
+        },
+    )
+    assert saved.status_code == 302
+    inbox.refresh_from_db()
+    assert inbox.config["address"] == "help@fashion.example"
+    assert inbox.config["imap"]["password"] == "s3cret-PW"
+    admin_page = client.get(f"/admin/inboxes/inbox/{inbox.pk}/change/").content.decode()
+    assert "s3cret-PW" not in admin_page and "imap.fashion.example" in admin_page

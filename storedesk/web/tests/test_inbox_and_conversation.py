@@ -187,11 +187,18 @@ def test_html_email_is_served_sandboxed_without_remote_content(signed_in, api_in
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
     body = signed_in.get(f"/c/{message.conversation_id}/m/{message.pk}/body")
     csp = body["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "img-src data:;" in csp and "sandbox" in csp
+    assert (
+        "default-src 'none'" in csp
+        and "img-src data: http://testserver/attachments/inline/;" in csp
+        and "sandbox" in csp
+    )
     assert b"<script" not in body.content and b"Hi" in body.content
     assert body["X-Frame-Options"] == "SAMEORIGIN"
     with_images = signed_in.get(f"/c/{message.conversation_id}/m/{message.pk}/body?images=1")
-    assert "img-src https: http: data:" in with_images["Content-Security-Policy"]
+    assert (
+        "img-src data: http://testserver/attachments/inline/ https: http:;"
+        in with_images["Content-Security-Policy"]
+    )
 
 
 def test_canned_reply_fills_variables_and_cannot_reach_internals(

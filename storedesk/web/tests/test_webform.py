@@ -75,5 +75,5 @@ def test_reply_to_form_conversation_is_emailed(form_inbox, agent):
     sent = mail.outbox[0]
     assert sent.to == ["Li Wei <li@example.cn>"]
     assert sent.subject == "Re: 发票"
-    assert sent.body == "好的，发票已发送。"
+    assert sent.body == "好的，发票已发送。\n"
     assert sent.alternatives[0][0] == "<p>好的</p>"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from storedesk.accounts.models import SIGNATURE_MAX_LENGTH
-from storedesk.accounts.services import agent_update_preferences
+from storedesk.accounts.services import agent_set_availability, agent_update_preferences
 
 COMMON_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
@@ -83,3 +83,14 @@ def preferences(request):
     return render(
         request, "web/auth/preferences.html", {"form": form, "password_form": password_form}
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def availability(request):
+    """Toggle the agent's chat availability (the top bar's switch); answers with the
+    switch for htmx, or goes back for a plain form post."""
+    agent = agent_set_availability(agent=request.user, available=not request.user.available)
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_availability.html", {"user": agent})
+    return redirect(request.META.get("HTTP_REFERER") or "inbox")

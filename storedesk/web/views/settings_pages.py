@@ -22,6 +22,7 @@ from storedesk.core.errors import DomainError
 from storedesk.inboxes import review
 from storedesk.inboxes.adapters import REGISTRY
 from storedesk.inboxes.models import InboundPayload, Inbox
+from storedesk.inboxes.selectors import config_without_secrets, mailbox_status
 from storedesk.inboxes.services import inbox_create, inbox_rotate_public_token, inbox_update
 from storedesk.routing.canned import VARIABLES
 from storedesk.routing.models import CannedReply
@@ -237,7 +238,8 @@ def settings_inboxes(request, inbox_id: int | None = None):
                 "is_active": inbox.is_active,
                 "reopen_window_days": inbox.reopen_window_days,
                 "default_team": inbox.default_team,
-                "config": json.dumps(inbox.config, indent=2, ensure_ascii=False),
+                # Passwords and tokens are never shown; left out, the stored ones stay.
+                "config": json.dumps(config_without_secrets(inbox), indent=2, ensure_ascii=False),
             },
         )
     else:
@@ -260,6 +262,7 @@ def settings_inboxes(request, inbox_id: int | None = None):
             "editing": inbox,
             "inboxes": Inbox.objects.select_related("store").order_by("store__name", "name"),
             "site": request.build_absolute_uri("/").rstrip("/"),
+            "mailbox": mailbox_status(inbox) if inbox else None,
         },
     )
 

@@ -58,6 +58,10 @@
 
   function handleEvent(event) {
     if (event.event === "presence") return showPresence(event);
+    if (event.event === "visitor_typing" || event.event === "visitor_seen") {
+      return showVisitorState(event);
+    }
+    if (event.event === "conversation.created" && event.channel === "webchat") notifyNewChat(event);
     if (inboxPage && event.conversation_id) refreshInbox();
     if (!conversationId || event.conversation_id !== conversationId) return;
     if (event.event === "message.created") {
@@ -95,6 +99,52 @@
     const last = thread.lastElementChild;
     if (last) last.scrollIntoView({ block: "nearest" });
   }
+
+  /* ---- Chat: a ring for a new chat, the visitor typing and "seen" ------------------- */
+  function notifyNewChat(event) {
+    const availability = document.getElementById("availability");
+    if (availability && availability.getAttribute("aria-pressed") !== "true") return;
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    } catch (error) { /* no sound available */ }
+    if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+      const note = new Notification(gettext("New chat"), { tag: `chat-${event.conversation_id}` });
+      note.onclick = () => { window.focus(); location.href = `/c/${event.conversation_id}/`; };
+    }
+    body.dataset.lastChat = String(event.conversation_id);
+  }
+
+  let visitorTimer = null;
+  function showVisitorState(event) {
+    const target = document.getElementById("visitor-state");
+    if (!target || event.conversation_id !== conversationId) return;
+    clearTimeout(visitorTimer);
+    if (event.event === "visitor_typing") {
+      target.textContent = event.state ? gettext("The customer is typing…") : "";
+      if (event.state) visitorTimer = setTimeout(() => { target.textContent = ""; }, 8000);
+    } else {
+      target.textContent = gettext("Seen by the customer");
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    // Turning availability on is a good moment to ask for notifications (a user gesture).
+    if (event.target.closest("#availability") && "Notification" in window
+        && Notification.permission === "default") {
+      Notification.requestPermission();
+    }
+  });
+
+  // Keeps the agent counted as present for chat availability.
+  setInterval(() => send({ type: "ping" }), 30000);
 
   /* ---- Presence: who else is on this conversation ---------------------------------- */
   const others = new Map();
