@@ -159,7 +159,8 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
             ids["token"],
             {"text": "It left our warehouse today."},
         )
-        assert reply["delivery_status"] == "queued"
+        # Queued by server B; the worker may deliver it before B's answer is written.
+        assert reply["delivery_status"] in ("queued", "sent")
         status = None
         for _ in range(100):
             _, page = _get(
