@@ -149,7 +149,12 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     at = min(inbound.received_at or now, now)
     # One contact's messages are threaded one at a time (row lock on the contact), so two
     # simultaneous messages never open two conversations.
-    contact = contact_identify(store=inbox.store, sender=inbound.sender, lock=True)
+    if inbound.contact_id is not None:
+        contact = Contact.objects.select_for_update().get(
+            pk=inbound.contact_id, store_id=inbox.store_id
+        )
+    else:
+        contact = contact_identify(store=inbox.store, sender=inbound.sender, lock=True)
     conversation, created = _conversation_for(inbox, contact, inbound, at)
     message = Message.objects.create(
         conversation=conversation,
@@ -221,6 +226,13 @@ def _conversation_for(
     candidates = Conversation.objects.select_for_update().filter(inbox=inbox, contact=contact)
     if inbound.conversation_id is not None:
         threaded = candidates.filter(pk=inbound.conversation_id).first()
+        if threaded is None and inbound.contact_id is not None:
+            # A verified sender may continue a conversation of another inbox of the store.
+            threaded = (
+                Conversation.objects.select_for_update()
+                .filter(pk=inbound.conversation_id, store_id=inbox.store_id, contact=contact)
+                .first()
+            )
         if threaded is not None:
             return threaded, False
     latest = candidates.order_by("-id").first()

@@ -52,6 +52,11 @@ class InboundMessage:
     # if it belongs to the same inbox and contact.
     conversation_id: int | None = None
     language: str = ""
+    # A contact the channel has verified as the sender, used instead of identifying one by
+    # ``sender``; ``conversation_id`` may then be of another inbox of the same store. Only
+    # for proof such as a reply from the very address storedesk wrote to, through its
+    # signed reply address (a chat answered by email continues in the chat).
+    contact_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -215,12 +215,13 @@ def test_a_visitor_who_left_gets_the_reply_by_email(chat_inbox, agent, store):
         await communicator.send_json_to(
             {"type": "prechat", "fields": {"name": "Ana", "email": "Ana@Example.hr"}}
         )
-        await communicator.receive_json_from(timeout=5)
+        session = await communicator.receive_json_from(timeout=5)
         await communicator.receive_json_from(timeout=5)
         await say(communicator, "Do you ship to Split?", "k1")
         await communicator.disconnect()
+        return session["token"]
 
-    async_to_sync(visit)()
+    token = async_to_sync(visit)()
     conversation = Conversation.objects.get()
     with committed_events():
         services.message_send(conversation=conversation, author=agent, text="Yes, in 2 days.")
@@ -229,6 +230,47 @@ def test_a_visitor_who_left_gets_the_reply_by_email(chat_inbox, agent, store):
     assert sent.from_email == f"{conversation.store.name} <support@fashion.example>"
     assert sent.extra_headers["Reply-To"].startswith(f"support+c{conversation.pk}-")
     assert "Yes, in 2 days." in sent.body
+
+    # The customer answers that mail: it continues the chat conversation, as the chat's
+    # contact; someone else writing to the same reply address does not get in.
+    from storedesk.inboxes.models import InboundPayload
+    from storedesk.inboxes.services import inbound_payload_store
+
+    email_inbox = store.inboxes.get(kind="email")
+
+    def answer(sender: str, message_id: str) -> InboundPayload:
+        raw = (
+            f"From: {sender}\r\nTo: {sent.extra_headers['Reply-To']}\r\n"
+            f"Subject: Re: {sent.subject}\r\nMessage-ID: {message_id}\r\n"
+            f"In-Reply-To: {sent.extra_headers['Message-ID']}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nGreat, thanks!\r\n"
+        ).encode()
+        with committed_events():
+            payload, _ = inbound_payload_store(inbox=email_inbox, raw=raw)
+        payload.refresh_from_db()
+        return payload
+
+    continued = answer("Ana <ana@example.hr>", "<r1@example.hr>")
+    assert continued.status == "processed" and continued.problems == []
+    assert continued.message.conversation_id == conversation.pk
+    assert continued.message.sender_contact_id == conversation.contact_id
+    stranger = answer("eve@evil.example", "<e1@evil.example>")
+    assert stranger.message.conversation_id != conversation.pk
+
+    async def come_back():
+        communicator = socket(chat_inbox)
+        await hello(communicator, token=token)
+        items = (await communicator.receive_json_from(timeout=5))["items"]
+        await communicator.disconnect()
+        return items
+
+    # Back on the shop, the visitor finds the whole thread, their emailed answer included.
+    items = async_to_sync(come_back)()
+    assert [i["text"] for i in items] == [
+        "Do you ship to Split?",
+        "Yes, in 2 days.",
+        "Great, thanks!",
+    ]
 
 
 def test_prechat_fields_are_required_and_validated(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from storedesk.conversations.models import Message
+from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.services import message_mark_bounced, message_receive
 from storedesk.core.errors import DomainError
 from storedesk.inboxes.adapters.base import InboundAttachment, InboundMessage, SenderRef
@@ -69,6 +69,28 @@ def _thread_hint(payload: InboundPayload, parsed) -> int | None:
     return conversation_from_addresses(recipients) or conversation_from_subject(parsed.subject)
 
 
+def _verified_continuation(payload: InboundPayload, parsed) -> tuple[int, int] | None:
+    """``(conversation id, contact id)`` when this mail answers, through our signed reply
+    address, a conversation of *another* inbox of the store (a chat answered by email) and
+    comes from the very address we wrote to: then it continues that conversation."""
+    recipients = [payload.envelope.get("rcpt_to", "")]
+    recipients += [a.address for a in (*parsed.to, *parsed.cc)]
+    conversation_id = conversation_from_addresses(recipients)
+    if conversation_id is None:
+        return None
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id, store_id=payload.inbox.store_id)
+        .exclude(inbox_id=payload.inbox_id)
+        .select_related("contact")
+        .first()
+    )
+    if conversation is None or not conversation.contact.email:
+        return None
+    if conversation.contact.email.strip().lower() != parsed.sender.address:
+        return None
+    return conversation.pk, conversation.contact_id
+
+
 def _process(payload: InboundPayload) -> None:
     inbox = payload.inbox
     parsed = parse_email(bytes(payload.raw))
@@ -107,7 +129,8 @@ def _process(payload: InboundPayload) -> None:
             "likely a mail loop",
         )
         return
-    conversation_id = _thread_hint(payload, parsed)
+    continuation = _verified_continuation(payload, parsed)
+    conversation_id, contact_id = continuation or (_thread_hint(payload, parsed), None)
     visible, _quoted = split_reply(parsed.text)
     inbound = InboundMessage(
         sender=SenderRef(
@@ -131,6 +154,7 @@ def _process(payload: InboundPayload) -> None:
         ),
         received_at=parsed.date,
         conversation_id=conversation_id,
+        contact_id=contact_id,
     )
     try:
         message = message_receive(inbox=inbox, inbound=inbound)

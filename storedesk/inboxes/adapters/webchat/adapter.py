@@ -82,7 +82,8 @@ class WebchatAdapter(ChannelAdapter):
 
     def deliver(self, outbound: OutboundMessage) -> DeliveryResult:
         """Push the reply to the visitor's open chat windows; when none has been seen for a
-        while, email it (if allowed and an address is known). A visitor who comes back
+        while, email it (if allowed and an address is known) from the store's email inbox
+        address with its signed per-conversation Reply-To. A visitor who comes back
         sees every reply in the widget either way."""
         from storedesk.inboxes.adapters.webchat import service
 
@@ -101,4 +102,5 @@ class WebchatAdapter(ChannelAdapter):
             from_address=address or settings.DEFAULT_FROM_EMAIL,
             headers=headers,
         )
-        return DeliveryResult(external_id=f"webchat:{outbound.message_id}")
+        # The mail's Message-ID: an answer quoting it threads back here.
+        return DeliveryResult(external_id=headers["Message-ID"])

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from email.utils import make_msgid
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -296,9 +298,13 @@ def reply_sender(store, conversation_id: int) -> tuple[str, dict]:
         Inbox.objects.filter(store=store, kind="email", is_active=True).order_by("id").first()
     )
     if email_inbox is None:
-        return "", {}
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+        return "", {"Message-ID": make_msgid(domain=domain)}
     address = email_inbox.config.get("address", "")
-    return address, {"Reply-To": reply_address(address, conversation_id)}
+    return address, {
+        "Message-ID": make_msgid(domain=address.rpartition("@")[2]),
+        "Reply-To": reply_address(address, conversation_id),
+    }
 
 
 def agents_available(store) -> bool:
