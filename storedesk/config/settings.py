@@ -175,7 +175,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "storedesk"},
+            "CONFIG": {
+                # channels_redis waits for messages with BZPOPMIN of 5 s; redis-py's default
+                # read timeout is also 5 s, so under load the read gave up first and the
+                # consumer (and its websocket) died. The read must outlast the wait.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": "storedesk",
+            },
         }
     }
     # Shared by every process: rate limits must count across all of them.
@@ -265,7 +271,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("STOREDESK_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("STOREDESK_LOG_LEVEL", "INFO").upper(),
+    },
     "loggers": {
         "huey": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

@@ -40,3 +40,28 @@ def test_events_from_sync_code_arrive_in_order(redis_layer):
     # A loop of its own in a thread of its own: the browser tests may hold this thread's.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, scenario()).result(timeout=30) == list(range(20))
+
+
+def test_redis_layer_reads_outlast_its_blocking_wait(tmp_path):
+    """With Redis, a consumer waits for messages with a blocking pop; if the connection's
+    read timeout is not longer than that wait, a busy server drops its websockets."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from channels_redis.core import RedisChannelLayer
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOREDESK_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(STOREDESK_REDIS_URL="redis://127.0.0.1:6379/15", STOREDESK_HOME=str(tmp_path))
+    code = (
+        "import json; from storedesk.config import settings; "
+        "print(json.dumps(settings.CHANNEL_LAYERS['default']['CONFIG']['hosts']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    (host,) = json.loads(out.stdout)
+    assert host["address"] == "redis://127.0.0.1:6379/15"
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout

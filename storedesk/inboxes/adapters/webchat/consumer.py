@@ -159,38 +159,32 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"event": "prechat_saved"})
 
     def _config(self):
-        from storedesk.inboxes.adapters import adapter_for
+        """The inbox's chat settings, read once per connection."""
+        if getattr(self, "chat_config", None) is None:
+            from storedesk.inboxes.adapters import adapter_for
 
-        return adapter_for(self.inbox).config
+            self.chat_config = adapter_for(self.inbox).config
+        return self.chat_config
 
     # --- Messages --------------------------------------------------------------------------
 
-    async def _allowed(self) -> bool:
+    def _within_limits(self) -> bool:
         ip = _client_ip(self.scope)
         checks = [(f"chat-ip:{ip}", IP_MESSAGES_PER_MINUTE)]
         if self.visitor is not None:
             checks.append((f"chat-visitor:{self.visitor.pk}", VISITOR_MESSAGES_PER_MINUTE))
-        for key, limit in checks:
-            if not await database_sync_to_async(rate_allow)(key, limit=limit, window=60):
-                return False
-        return True
+        return all(rate_allow(key, limit=limit, window=60) for key, limit in checks)
 
     async def _message(self, content: dict) -> None:
         text, key = content.get("text"), content.get("client_key")
         if not isinstance(text, str) or not isinstance(key, str):
             await self._error("invalid", "A message needs text and a client_key.")
             return
-        if not await self._allowed():
-            await self._error(
-                "rate_limited", "You are writing too fast. Wait a moment.", client_key=key
-            )
-            return
-        config = await database_sync_to_async(self._config)()
-        missing = await database_sync_to_async(service.prechat_missing)(self.visitor, config)
-        if missing:
-            await self._error(
-                "prechat_required", "Fill in the form first.", field=missing[0], client_key=key
-            )
+        # One trip to the worker thread for the checks, and one for the write: each trip
+        # costs a thread hand-off, which is what a busy server runs short of.
+        refusal = await database_sync_to_async(self._refusal)(key)
+        if refusal:
+            await self._error(**refusal)
             return
         await self._ensure_visitor()
         item = await database_sync_to_async(self._write)(text, key)
@@ -202,6 +196,24 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 "payload": {"event": "message", "item": item, "client_key": key},
             },
         )
+
+    def _refusal(self, key: str) -> dict | None:
+        """Why this message cannot be taken now (rate limit, pre-chat form), or None."""
+        if not self._within_limits():
+            return {
+                "code": "rate_limited",
+                "message": "You are writing too fast. Wait a moment.",
+                "client_key": key,
+            }
+        missing = service.prechat_missing(self.visitor, self._config())
+        if missing:
+            return {
+                "code": "prechat_required",
+                "message": "Fill in the form first.",
+                "field": missing[0],
+                "client_key": key,
+            }
+        return None
 
     def _write(self, text: str, key: str) -> dict:
         message, _new = service.visitor_message(visitor=self.visitor, text=text, client_key=key)
