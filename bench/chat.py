@@ -221,6 +221,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
     message_of: dict[tuple[int, str], int] = {}
     # Arrival at the agent socket of each server, by message id.
     agent_seen: list[dict[int, float]] = [{}, {}]
+    refused: dict[str, int] = {}
     counting = False
 
     async def agent_socket(port: int):
@@ -262,6 +263,8 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
                 event = json.loads(raw)
                 if event.get("event") == "message" and event.get("client_key"):
                     message_of[(n, event["client_key"])] = event["item"]["id"]
+                elif event.get("event") == "error":
+                    refused[event.get("code", "?")] = refused.get(event.get("code", "?"), 0) + 1
 
     tasks += [asyncio.create_task(visitor_reader(n, s)) for n, s in visitors]
 
@@ -292,7 +295,9 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
             seq += 1
             with contextlib.suppress(Exception):
                 await write(n, socket, f"m{seq}", f"Question {seq} from visitor {n}")
-            await asyncio.sleep(rng.expovariate(1 / args.interval))
+            # The last pause ends at the deadline, not one long gap after it.
+            pause = rng.expovariate(1 / args.interval)
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
 
     await asyncio.gather(*(chatter(n, s) for n, s in visitors))
     sending_seconds = time.monotonic() - began
@@ -325,6 +330,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
         "messages_per_s": round(len(measured) / sending_seconds, 1),
         "delivered_to_agent": len(latencies),
         "not_delivered_within_drain": lost,
+        "refused_by_code": refused,
         "p50_ms": percentile(ms, 50),
         "p95_ms": percentile(ms, 95),
         "p99_ms": percentile(ms, 99),
@@ -336,7 +342,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=int, default=5000, help="idle connections to hold")
     parser.add_argument("--chats", type=int, default=1000, help="active chats (phase 2)")
-    parser.add_argument("--interval", type=float, default=20.0, help="mean s between messages")
+    parser.add_argument("--interval", type=float, default=30.0, help="mean s between messages")
     parser.add_argument("--duration", type=float, default=40.0, help="measured seconds")
     parser.add_argument("--drain", type=float, default=5.0, help="s to wait for stragglers")
     parser.add_argument(

@@ -2,26 +2,28 @@
 
 Run from the storedesk virtualenv::
 
-    python bench/email_ingest.py                          # 3,000 mails, about 2 minutes
+    python bench/email_ingest.py                          # 3,000 mails, 1-3 minutes
     python bench/email_ingest.py --worker-processes 1 --worker-threads 4
-    python bench/email_ingest.py --rate 60                # a fixed offered load (mails/s)
+    python bench/email_ingest.py --rate 40                # a fixed offered load (mails/s)
     python bench/email_ingest.py --py-spy                 # also sample smtpd and the workers
 
 On PostgreSQL at 127.0.0.1:5432 (database ``storedesk_email_bench``, dropped and created
 anew on every run) the script migrates, creates a store and an email inbox
 (``support@bench.example``) through storedesk's services, flushes the Redis database of
-``--redis-url`` (the queue), and starts, each in its own process group:
+``--redis-url`` (the queue and the channel layer), and starts, each in its own process group:
 
 - the SMTP receiver, ``storedesk smtpd --host 127.0.0.1 --port N`` (aiosmtpd: the recipient
   is checked at RCPT, the raw mail is stored as an ``InboundPayload`` before ``250``, and a
   ``process_payload`` task is queued after commit);
-- ``--worker-processes`` x ``storedesk worker --workers --worker-threads`` (huey consumers on
-  Redis, thread workers), which parse each stored mail and thread it into a conversation.
+- ``--worker-processes`` (default 2, one per core) x ``storedesk worker --workers
+  --worker-threads`` (default 4): huey consumers on Redis with thread workers, which parse
+  each stored mail and thread it into a conversation. Threads share one core (the GIL), so
+  a second process is what lets the workers use both cores.
 
 The mail is generated up front with the standard ``email`` package, deterministic for a
 ``--seed``: new conversations from distinct customers, and replies (``--reply-ratio``) that
 a customer sends to an earlier mail of their own thread, at least ``--reply-gap`` mails
-later, with ``In-Reply-To``/``References`` and the earlier text quoted below "On ... wrote:"
+later, with ``In-Reply-To``/``References`` and the earlier mails quoted below "On ... wrote:"
 (or the Chinese and Croatian equivalents). Customers write in English (US-ASCII or UTF-8),
 Chinese (``--zh-ratio``; UTF-8 or GB18030) or Croatian (``--hr-ratio``; ISO-8859-2 or
 Windows-1250), in text only or multipart/alternative text and HTML (``--html-ratio``), some
@@ -30,10 +32,10 @@ Message-ID; no customer sends more than ``--max-per-customer`` mails (storedesk 
 sender's 21st mail within 10 minutes as a likely loop).
 
 ``--clients`` threads each keep one SMTP connection and send mail after mail on it
-(smtplib: EHLO once, then MAIL FROM, RCPT TO, DATA per mail), as fast as answers come or, with
-``--rate``, at that total offered rate. ``--warmup`` mails go first and are not counted;
-after they are all stored the script waits (at most ``--quiet-wait`` seconds) for the CPU to
-be idle, then sends ``--count`` mails. It measures:
+(smtplib: EHLO once, then MAIL FROM, RCPT TO, DATA for each mail), as fast as answers come
+or, with ``--rate``, at that total offered rate. ``--warmup`` mails go first and are not
+counted. Then, once the CPU is idle (at most ``--quiet-wait`` seconds of waiting), ``--count``
+new mails are measured. It measures:
 
 - SMTP: accepted mails per second (first MAIL FROM to last ``250``), and the latency of each
   mail from MAIL FROM to the ``250`` after DATA (p50/p95/p99/max).
@@ -41,26 +43,33 @@ be idle, then sends ``--count`` mails. It measures:
   ``Message`` in a conversation, and the latency of each mail from its MAIL FROM until its row
   is visible. A thread polls ``conversations_message`` every ``--poll-interval`` seconds, so
   the latency is rounded up to that resolution (``Message.created_at`` is the mail's
-  ``Date`` header, not the time it was stored). At full speed, when SMTP accepts faster than
-  the workers store, this latency mostly is the time spent in the queue; use ``--rate`` below
-  the end-to-end throughput to see the pipeline's own latency.
-- Where the CPU time went (smtpd, workers, PostgreSQL, Redis, this client, other processes).
+  ``Date`` header, not the time it was stored). When SMTP accepts faster than the workers
+  store, a queue builds up and this latency is mostly time in the queue; with ``--rate``
+  below the end-to-end throughput it is the pipeline's own latency.
+- Where the CPU time went: smtpd, the workers, PostgreSQL (its own processes and the
+  backends of this database), Redis, this client, and everything else on the machine.
+
+The machine's two cores are shared by smtpd, the workers, PostgreSQL, Redis and the client,
+so anything else running skews the numbers. When other processes used more than
+``--max-interference`` percent of the machine during the measurement, it is repeated with
+new mail on the same pipeline (``--attempts`` in all), and the least disturbed attempt is
+reported; every attempt is listed in the JSON.
 
 Then it checks, over every mail sent: each Message-ID is exactly one inbound message; each
 new mail opened its own conversation and there are no other conversations; each reply is in
 the conversation of the mail it answers; each conversation's ``message_count`` is its
 number of mails; the stored text is the mail's new text (quote removed, charset decoded);
-HTML and attachments were kept; no payload is failed, ignored or still pending (the failed
-ones are printed with their error).
+HTML and attachments were kept; one contact per customer; no payload is failed, ignored or
+still pending (the failed ones are printed with their error).
 
-The machine's two cores are shared by smtpd, the workers, PostgreSQL, Redis and the client,
-so anything else running skews the numbers. ``--py-spy`` samples smtpd and the workers with
-py-spy (``pip install py-spy``) during the measured mails and prints where their time went.
-The storedesk code measured is the one Python imports; the JSON records its path and commit.
-Only 127.0.0.1 is contacted. Every wait is bounded; the processes started here are stopped
-(their whole process groups) on exit, Ctrl-C included. Results are printed and written as
-JSON under ``bench/results/`` with the process logs beside it. Nothing here asserts: it
-prints numbers and the checks' findings.
+``--py-spy`` samples smtpd and the workers with py-spy (``pip install py-spy``) during the
+measured mails, counting only samples that hold the GIL (where the Python CPU time goes),
+and prints the functions with the largest share. The storedesk code measured is the one
+Python imports (``PYTHONPATH`` can point at another copy); the JSON records its path and
+commit. Only 127.0.0.1 is contacted. Every wait is bounded; the processes started here are
+stopped (their whole process groups) on exit, Ctrl-C included. Results are printed and
+written as JSON under ``bench/results/`` with the process logs beside it. Nothing here
+asserts: it prints numbers and the checks' findings.
 """
 
 from __future__ import annotations
@@ -92,6 +101,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
+# bench/ingest.py's helpers (this script's directory is first on sys.path when it runs).
 from ingest import (
     HOST,
     PG_URL,
@@ -822,7 +832,9 @@ def verify(mails: list[Mail], inbox_id: int) -> dict:
 # --- Profiling -----------------------------------------------------------------------------
 
 
-def py_spy_start(processes: Processes, targets: dict[str, int], logs: Path) -> dict[str, Path]:
+def py_spy_start(
+    processes: Processes, targets: dict[str, int], logs: Path, suffix: str = ""
+) -> dict[str, Path]:
     """``py-spy record`` (raw collapsed stacks, non-blocking) on each target pid."""
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
@@ -830,7 +842,7 @@ def py_spy_start(processes: Processes, targets: dict[str, int], logs: Path) -> d
         return {}
     outputs = {}
     for name, pid in targets.items():
-        output = logs / f"py-spy-{name}.txt"
+        output = logs / f"py-spy-{name}{suffix}.txt"
         processes.start(
             [
                 py_spy,
@@ -848,7 +860,7 @@ def py_spy_start(processes: Processes, targets: dict[str, int], logs: Path) -> d
             ],
             env=dict(os.environ),
             cwd=logs,
-            log_path=logs / f"py-spy-{name}.log",
+            log_path=logs / f"py-spy-{name}{suffix}.log",
         )
         outputs[name] = output
     return outputs
@@ -927,6 +939,11 @@ def py_spy_summary(output: Path, top: int = 25) -> dict:
         "self_pct_of_busy": [
             {"pct": round(100 * n / busy, 1), "function": name} for name, n in own.most_common(top)
         ],
+        "storedesk_inclusive_pct_of_busy": [
+            {"pct": round(100 * n / busy, 1), "function": name}
+            for name, n in inclusive.most_common()
+            if "(storedesk/" in name
+        ][:top],
     }
 
 
@@ -1032,6 +1049,15 @@ def print_summary(report: dict) -> None:
             f"  WARNING: other processes (short-lived ones included) used "
             f"{cpu['other_pct_of_machine']}% of the machine: the numbers are skewed"
         )
+    if len(report.get("attempts", [])) > 1:
+        tries = ", ".join(
+            f"{a['emails_per_s']}/s with {a['other_pct_of_machine']}% other"
+            for a in report["attempts"]
+        )
+        print(
+            f"  attempts (end to end, other processes' share): {tries}; reported: "
+            f"attempt {r['attempt']}"
+        )
     verdict = "all checks passed" if check["ok"] else "CHECKS FAILED"
     print(
         f"  checks ({check['accepted_mails']} mails, warm-up included): {verdict}: "
@@ -1057,11 +1083,13 @@ def print_summary(report: dict) -> None:
             print(f"  py-spy {name}: {summary['error']}")
             continue
         print(
-            f"  py-spy {name}: {summary['busy_samples']} busy of {summary['samples']} samples; "
-            "inclusive % of busy:"
+            f"  py-spy {name}: {summary['busy_samples']} samples holding the GIL; storedesk "
+            "functions (% of samples, callees included), then the top own-time functions:"
         )
-        for item in summary["inclusive_pct_of_busy"][:15]:
+        for item in summary["storedesk_inclusive_pct_of_busy"][:12]:
             print(f"    {item['pct']:>5}  {item['function']}")
+        for item in summary["self_pct_of_busy"][:6]:
+            print(f"    {item['pct']:>5}  {item['function']} (own time)")
     target = 100
     status = "met" if e2e["emails_per_s"] >= target else "NOT met"
     print(f"  target: >= {target} emails/s end to end on 2 cores: {status}")
@@ -1085,7 +1113,10 @@ def parse_args(argv=None):
         help="`storedesk worker` processes (huey consumers; one per core by default)",
     )
     parser.add_argument(
-        "--worker-threads", type=int, default=2, help="thread workers in each worker process"
+        "--worker-threads",
+        type=int,
+        default=4,
+        help="thread workers in each worker process (`storedesk worker --workers`)",
     )
     parser.add_argument("--reply-ratio", type=float, default=0.4, help="share of replies")
     parser.add_argument(
@@ -1113,6 +1144,20 @@ def parse_args(argv=None):
         type=float,
         default=120,
         help="seconds to wait at most for other processes to leave the CPU idle",
+    )
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        default=3,
+        help="measure again (new mail, same pipeline) while other processes took more than "
+        "--max-interference of the machine, this many times at most; the least disturbed "
+        "attempt is reported",
+    )
+    parser.add_argument(
+        "--max-interference",
+        type=float,
+        default=5.0,
+        help="percent of the machine that other processes may use during a measurement",
     )
     parser.add_argument("--py-spy", action="store_true", help="sample smtpd and the workers")
     parser.add_argument(
@@ -1179,12 +1224,8 @@ def main(argv=None) -> int:
             .splitlines()[-1]
         )
         report["code"] = setup["code"]
-        log("generating mail")
         warm = generate(args.warmup, phase="warm", first_customer=1, run_id=run_id, args=args)
-        mails = generate(
-            args.count, phase="run", first_customer=1_000_000, run_id=run_id, args=args
-        )
-        report["mix"] = mix_of(mails)
+        sent = list(warm)
 
         port = free_port()
         command, smtpd_label = smtpd_command(cli, port)
@@ -1221,28 +1262,67 @@ def main(argv=None) -> int:
             for process in (smtpd, *workers):
                 if process.poll() is not None:
                     raise RuntimeError(f"{process.args[:2]} exited ({process.returncode})")
-            report["cpu_in_use_before_pct"] = wait_for_quiet(args.quiet_wait)
-            outputs = {}
-            if args.py_spy:
-                outputs = py_spy_start(
-                    profilers,
-                    {"smtpd": smtpd.pid, **{f"worker-{n}": w.pid for n, w in enumerate(workers)}},
-                    logs,
+            attempts: list[tuple[dict, list[Mail], dict]] = []
+            for attempt in range(1, args.attempts + 1):
+                mails = generate(
+                    args.count,
+                    phase=f"run{attempt}",
+                    first_customer=attempt * 1_000_000,
+                    run_id=run_id,
+                    args=args,
                 )
-                groups["py_spy"] = {process.pid for process in profilers.running}
-            log(f"measured: {len(mails)} mails over {args.clients} SMTP connections")
-            watcher.connections_max = 0
-            phase = run_phase(
-                mails, args=args, port=port, watcher=watcher, groups=groups, label="measured"
+                sent += mails
+                quiet_before = wait_for_quiet(args.quiet_wait)
+                outputs = {}
+                if args.py_spy:
+                    outputs = py_spy_start(
+                        profilers,
+                        {
+                            "smtpd": smtpd.pid,
+                            **{f"worker-{n}": w.pid for n, w in enumerate(workers)},
+                        },
+                        logs,
+                        suffix=f"-{attempt}",
+                    )
+                    groups["py_spy"] = {process.pid for process in profilers.running}
+                log(f"measured ({attempt}): {len(mails)} mails over {args.clients} connections")
+                watcher.connections_max = 0
+                phase = run_phase(
+                    mails, args=args, port=port, watcher=watcher, groups=groups, label="measured"
+                )
+                py_spy_stop(profilers)
+                result = summarise(mails, watcher, phase, args)
+                result["attempt"] = attempt
+                result["cpu_in_use_before_pct"] = quiet_before
+                result["pg_connections_max"] = watcher.connections_max
+                profile = {name: py_spy_summary(path) for name, path in outputs.items()}
+                attempts.append((result, mails, profile))
+                skew = result["cpu"]["other_pct_of_machine"]
+                log(
+                    f"measured ({attempt}): {result['end_to_end']['emails_per_s']} emails/s end "
+                    f"to end; other processes used {skew}% of the machine"
+                )
+                if skew <= args.max_interference:
+                    break
+            # The attempt least disturbed by other processes is the one reported.
+            result, mails, profile = min(
+                attempts, key=lambda item: item[0]["cpu"]["other_pct_of_machine"]
             )
-            py_spy_stop(profilers)
-            report["result"] = summarise(mails, watcher, phase, args)
-            report["result"]["pg_connections_max"] = watcher.connections_max
-            report["result"]["watcher_polls"] = watcher.polls
-            if outputs:
-                report["profile"] = {name: py_spy_summary(path) for name, path in outputs.items()}
+            report["result"] = result
+            report["mix"] = mix_of(mails)
+            report["attempts"] = [
+                {
+                    "attempt": r["attempt"],
+                    "emails_per_s": r["end_to_end"]["emails_per_s"],
+                    "smtp_accepted_per_s": r["smtp"]["accepted_per_s"],
+                    "other_pct_of_machine": r["cpu"]["other_pct_of_machine"],
+                }
+                for r, _, _ in attempts
+            ]
+            if profile:
+                report["profile"] = profile
         log("checking what was stored")
-        report["verification"] = verify(warm + mails, setup["inbox_id"])
+        report["verification"] = verify(sent, setup["inbox_id"])
     finally:
         profilers.stop_all()
         processes.stop_all()

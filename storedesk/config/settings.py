@@ -276,7 +276,9 @@ LOGGING = {
         "level": os.environ.get("STOREDESK_LOG_LEVEL", "INFO").upper(),
     },
     "loggers": {
-        "huey": {"level": "WARNING"},
+        # A handler of its own, so `run_huey` keeps this level instead of adding an INFO
+        # handler (two log lines per task, each printed twice).
+        "huey": {"level": "WARNING", "handlers": ["console"], "propagate": False},
         "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
     },

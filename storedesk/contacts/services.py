@@ -68,10 +68,15 @@ def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> 
         return contact
     email = normalise_email(sender.email)
     contact = None
-    if email:
+    # An email identity is its own email: the query above has already looked for it.
+    if email and not (kind == IdentityKind.EMAIL and email == external_id):
         contact = (
             Contact.objects.filter(
-                store=store, identities__kind=IdentityKind.EMAIL, identities__external_id=email
+                # On the identity's store: the unique (store, kind, external id) index
+                # answers it, however many contacts the store has.
+                identities__store=store,
+                identities__kind=IdentityKind.EMAIL,
+                identities__external_id=email,
             )
             .order_by("id")
             .first()

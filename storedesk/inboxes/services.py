@@ -1,7 +1,7 @@
 import copy
 
 import pydantic
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from storedesk.accounts.services import audit_log
 from storedesk.core.errors import ValidationError
@@ -125,15 +125,16 @@ def inbound_payload_store(*, inbox, raw: bytes, envelope: dict | None = None):
     from storedesk.inboxes.models import InboundPayload
 
     content_hash = hashlib.sha256(raw).hexdigest()
-    with transaction.atomic():
-        payload, created = InboundPayload.objects.get_or_create(
-            inbox=inbox,
-            content_hash=content_hash,
-            defaults={"raw": raw, "envelope": envelope or {}},
-        )
-        if created:
+    try:
+        # Insert first: a repeat is rare, so asking before every insert is a wasted query.
+        with transaction.atomic():
+            payload = InboundPayload.objects.create(
+                inbox=inbox, content_hash=content_hash, raw=raw, envelope=envelope or {}
+            )
             emit(InboundPayloadStored(payload_id=payload.pk, inbox_id=inbox.pk))
-    return payload, created
+    except IntegrityError:
+        return InboundPayload.objects.get(inbox=inbox, content_hash=content_hash), False
+    return payload, True
 
 
 def inbound_payload_process(*, payload_id: int) -> str:
@@ -151,5 +152,4 @@ def inbound_payload_process(*, payload_id: int) -> str:
     if not claimed or payload.attempts > 5:
         return payload.status
     adapter_for(payload.inbox).process_payload(payload)
-    payload.refresh_from_db(fields=["status"])
     return payload.status

@@ -139,5 +139,6 @@ class ChannelAdapter:
 
     def process_payload(self, payload) -> None:
         """Turn a stored ``InboundPayload`` into a message (channels that store raw input
-        first). Must be idempotent and must record the outcome on the payload."""
+        first). Must be idempotent and must record the outcome on the payload (its row and
+        the ``status`` of the instance passed in)."""
         raise NotImplementedError

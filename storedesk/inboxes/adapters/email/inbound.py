@@ -36,8 +36,13 @@ def _flooding(payload: InboundPayload, sender: str) -> bool:
 
 
 def _finish(payload: InboundPayload, status: str, problems, *, error: str = "", message=None):
+    payload.status = status
     InboundPayload.objects.filter(pk=payload.pk).update(
-        status=status, problems=list(problems), error=error[:2000], message=message
+        status=status,
+        problems=list(problems),
+        error=error[:2000],
+        message=message,
+        sender=payload.sender,
     )
 
 
@@ -60,10 +65,11 @@ def _thread_hint(payload: InboundPayload, parsed) -> int | None:
         known = (
             Message.objects.filter(inbox=payload.inbox, external_id__in=thread_ids)
             .order_by("-id")
+            .values_list("conversation_id", flat=True)
             .first()
         )
         if known is not None:
-            return known.conversation_id
+            return known
     recipients = [payload.envelope.get("rcpt_to", "")]
     recipients += [a.address for a in (*parsed.to, *parsed.cc)]
     return conversation_from_addresses(recipients) or conversation_from_subject(parsed.subject)
@@ -119,7 +125,8 @@ def _process(payload: InboundPayload) -> None:
     if parsed.sender.address == inbox.config.get("address", "").lower():
         _finish(payload, PayloadStatus.IGNORED, problems, error="sent from our own address")
         return
-    InboundPayload.objects.filter(pk=payload.pk).update(sender=parsed.sender.address)
+    # Saved with the outcome (``_finish``): the flood count only reads processed payloads.
+    payload.sender = parsed.sender.address
     if _flooding(payload, parsed.sender.address):
         _finish(
             payload,

@@ -13,10 +13,12 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import functools
 import hashlib
 import logging
 import re
 from datetime import datetime
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 
@@ -39,6 +41,25 @@ CHARSET_SUPERSETS = {
     "ascii": "cp1252",
 }
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The standard header classes, with parsed headers reused: ``email.policy.default``
+    parses a header again on every access, and reading one MIME part reads Content-Type
+    and Content-Disposition several times over (type, charset, filename, disposition).
+    Parsed headers are immutable, so equal (name, value) pairs can share one."""
+
+    def __init__(self):
+        super().__init__()
+        self._cached = functools.lru_cache(maxsize=512)(super().__call__)
+
+    def __call__(self, name, value):
+        if len(value) > 4096:
+            return super().__call__(name, value)
+        return self._cached(name, value)
+
+
+_POLICY = email.policy.default.clone(header_factory=_CachingHeaderRegistry())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +219,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         problems.append(f"header larger than {MAX_HEADER_BYTES} bytes")
         return _unreadable(raw, content_hash, problems)
     try:
-        message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)
+        message: EmailMessage = email.message_from_bytes(raw, policy=_POLICY)
     except Exception as exc:
         problems.append(f"not a readable email ({type(exc).__name__})")
         return _unreadable(raw, content_hash, problems)

@@ -7,6 +7,8 @@ never lost; processing happens in a task.
 
 from __future__ import annotations
 
+import time
+
 from asgiref.sync import sync_to_async
 
 from storedesk.inboxes.adapters.email.tokens import base_address
@@ -29,12 +31,14 @@ def inbox_for_address(address: str) -> Inbox | None:
     )
 
 
-def store_for_recipients(raw: bytes, mail_from: str, recipients: list[str]) -> int:
+def store_for_recipients(
+    raw: bytes, mail_from: str, recipients: list[str], *, lookup=inbox_for_address
+) -> int:
     """Store the message once per distinct inbox among ``recipients``. Returns how many."""
     stored = 0
     seen = set()
     for recipient in recipients:
-        inbox = inbox_for_address(recipient)
+        inbox = lookup(recipient)
         if inbox is None or inbox.pk in seen:
             continue
         seen.add(inbox.pk)
@@ -46,10 +50,37 @@ def store_for_recipients(raw: bytes, mail_from: str, recipients: list[str]) -> i
 
 
 class StoredeskHandler:
-    """aiosmtpd handler: accept only our inboxes' addresses, store before answering."""
+    """aiosmtpd handler: accept only our inboxes' addresses, store before answering.
+
+    An address is looked up at most once per ``CACHE_SECONDS`` (a busy receiver otherwise
+    spends a large share of its time on the same query, twice per mail: at RCPT and DATA);
+    a new or deactivated inbox is seen within that time."""
+
+    CACHE_SECONDS = 10.0
+    CACHE_SIZE = 10_000
+
+    def __init__(self):
+        self._inboxes: dict[str, tuple[float, Inbox | None]] = {}
+
+    def _cached(self, address: str):
+        hit = self._inboxes.get(base_address(address))
+        if hit is not None and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+            return hit
+        return None
+
+    def _lookup(self, address: str) -> Inbox | None:
+        hit = self._cached(address)
+        if hit is not None:
+            return hit[1]
+        inbox = inbox_for_address(address)
+        if len(self._inboxes) >= self.CACHE_SIZE:
+            self._inboxes.clear()
+        self._inboxes[base_address(address)] = (time.monotonic(), inbox)
+        return inbox
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        inbox = await sync_to_async(inbox_for_address)(address)
+        hit = self._cached(address)
+        inbox = hit[1] if hit is not None else await sync_to_async(self._lookup)(address)
         if inbox is None:
             return "550 5.1.1 No mailbox here by that name"
         envelope.rcpt_tos.append(address)
@@ -61,7 +92,7 @@ class StoredeskHandler:
             raw = raw.encode("utf-8", errors="surrogateescape")
         try:
             await sync_to_async(store_for_recipients)(
-                raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+                raw, envelope.mail_from or "", list(envelope.rcpt_tos), lookup=self._lookup
             )
         except Exception:
             # Not stored: say so, and the sending server will try again later.
