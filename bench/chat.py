@@ -306,7 +306,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
 
     # A visitor on server A is measured at the agent on server B and the other way round:
     # every measured delivery crosses from one process to the other through Redis.
-    latencies, lost = [], 0
+    latencies, lost, timeline = [], 0, []
     measured = [k for k in sent_at if k[1] != "start"]
     for n, key in measured:
         message_id = message_of.get((n, key))
@@ -315,6 +315,10 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
             lost += 1
         else:
             latencies.append(arrived - sent_at[(n, key)])
+            timeline.append((sent_at[(n, key)] - began, arrived - sent_at[(n, key)], n % 2))
+    # When the slowest deliveries were sent, and from which server: stalls that hit many
+    # messages at once show up as one moment.
+    slowest = sorted(timeline, key=lambda t: -t[1])[:15]
     for task in tasks:
         task.cancel()
     await asyncio.gather(*(a.close() for a in agents), return_exceptions=True)
@@ -335,6 +339,10 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
         "p95_ms": percentile(ms, 95),
         "p99_ms": percentile(ms, 99),
         "max_ms": max(ms) if ms else None,
+        "slowest": [
+            {"sent_at_s": round(at, 2), "ms": round(1000 * d, 1), "visitor_server": "AB"[side]}
+            for at, d, side in sorted(slowest)
+        ],
     }
 
 
