@@ -35,19 +35,7 @@ def attachment_download(request, attachment_id: int):
         attachment = access_attachment(actor=actor, id=attachment_id)
     except NotFound:
         raise Http404 from None
-    content_type = attachment.content_type
-    if content_type in ACTIVE_CONTENT_TYPES or content_type.startswith("text/html"):
-        content_type = "application/octet-stream"
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment)
 
 
 # Raster types a browser shows as an image and never executes (SVG is excluded on purpose).
@@ -77,11 +65,25 @@ def attachment_inline(request, token: str):
         raise Http404 from None
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
+    # No Cross-Origin-Resource-Policy: the sandboxed frame that shows it has an opaque
+    # origin, so even "same-origin" would block it. The signature is the permission.
+    return attachment_response(attachment, inline=True, cache="private, max-age=3600")
+
+
+def attachment_response(attachment, *, inline: bool = False, cache: str = "private, no-store"):
+    """An attachment's file, never rendered as active content on this origin: HTML, SVG,
+    XML and JS go out as ``application/octet-stream``; ``inline`` applies to raster images
+    only (everything else is a download); ``nosniff`` and a sandbox CSP always."""
+    content_type = attachment.content_type
+    if content_type in ACTIVE_CONTENT_TYPES or content_type.startswith("text/html"):
+        content_type = "application/octet-stream"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not (inline and content_type in INLINE_IMAGE_TYPES),
+        filename=attachment.filename,
+        content_type=content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    # No Cross-Origin-Resource-Policy: the sandboxed frame that shows it has an opaque
-    # origin, so even "same-origin" would block it. The signature is the protection.
+    response["Cache-Control"] = cache
     return response

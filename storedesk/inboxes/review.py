@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from storedesk.accounts.services import audit_log
 from storedesk.core.errors import ValidationError
@@ -79,11 +79,10 @@ def payload_list(*, inbox, view: str = "attention", limit: int = 100) -> QuerySe
 
 def payload_counts(*, inbox) -> dict[str, int]:
     """How many payloads of ``inbox`` failed and how many were read with problems."""
-    payloads = InboundPayload.objects.filter(inbox=inbox)
-    return {
-        "failed": payloads.filter(status=PayloadStatus.FAILED).count(),
-        "flagged": payloads.filter(~Q(problems=[])).count(),
-    }
+    return InboundPayload.objects.filter(inbox=inbox).aggregate(
+        failed=Count("id", filter=Q(status=PayloadStatus.FAILED)),
+        flagged=Count("id", filter=~Q(problems=[])),
+    )
 
 
 def payload_reprocess(*, payload: InboundPayload, actor) -> InboundPayload:

@@ -3,6 +3,7 @@ Redis (queue and channel layer). Requires Redis (``STOREDESK_TEST_REDIS_URL``)."
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -82,7 +83,10 @@ def _wait_healthy(port, process):
     raise AssertionError(f"server on {port} did not start")
 
 
-def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
+@contextlib.contextmanager
+def cluster(tmp_path, redis_url):
+    """Two ``storedesk serve`` processes and a worker sharing Redis, with the data of
+    ``SETUP``. Yields ``(ports, ids)`` once both servers answer; stops everything after."""
     env = {**_env(tmp_path), "STOREDESK_REDIS_URL": redis_url}
     subprocess.run([*STOREDESK, "migrate"], env=env, check=True, capture_output=True)
     setup = subprocess.run(
@@ -94,32 +98,37 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
     )
     ids = json.loads(setup.stdout.strip().splitlines()[-1])
     ports = [_free_port(), _free_port()]
+    commands = [[*STOREDESK, "serve", "--port", str(port)] for port in ports]
+    commands.append([*STOREDESK, "worker", "--workers", "2"])
     processes = [
         subprocess.Popen(
-            [*STOREDESK, "serve", "--port", str(port)],
+            command,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
-        for port in ports
+        for command in commands
     ]
-    processes.append(
-        subprocess.Popen(
-            [*STOREDESK, "worker", "--workers", "2"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    )
     try:
         for port, process in zip(ports, processes, strict=False):
             health = _wait_healthy(port, process)
             assert health["queue"] == "PriorityRedisHuey"
             assert health["channel_layer"] == "RedisChannelLayer"
+        yield ports, ids
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
+    with cluster(tmp_path, redis_url) as (ports, ids):
 
         async def scenario():
             # An agent watches through server A; the customer writes through server B.
@@ -172,46 +181,12 @@ def test_two_servers_and_a_worker_share_redis(tmp_path, redis_url):
                 break
             time.sleep(0.2)
         assert status == "sent"
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_a_chat_across_two_servers_and_a_worker(tmp_path, redis_url):
     """A visitor on server B, an agent watching on server A, the reply delivered by the
     worker: messages flow both ways through Redis."""
-    env = {**_env(tmp_path), "STOREDESK_REDIS_URL": redis_url}
-    subprocess.run([*STOREDESK, "migrate"], env=env, check=True, capture_output=True)
-    setup = subprocess.run(
-        [*STOREDESK, "manage", "shell", "-c", SETUP],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    ids = json.loads(setup.stdout.strip().splitlines()[-1])
-    ports = [_free_port(), _free_port()]
-    commands = [[*STOREDESK, "serve", "--port", str(port)] for port in ports]
-    commands.append([*STOREDESK, "worker", "--workers", "2"])
-    processes = [
-        subprocess.Popen(
-            command,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        for command in commands
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=False):
-            _wait_healthy(port, process)
+    with cluster(tmp_path, redis_url) as (ports, ids):
 
         async def scenario():
             agent_url = f"ws://127.0.0.1:{ports[0]}/ws/agent/"
@@ -256,11 +231,3 @@ def test_a_chat_across_two_servers_and_a_worker(tmp_path, redis_url):
         assert agent_events[1]["message_id"] == echo["item"]["id"]
         assert pushed["event"] == "message" and pushed["item"]["id"] == reply["id"]
         assert pushed["item"]["text"] == "Yes, two left."
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)

@@ -30,6 +30,10 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+# The secret each kind of sign-in needs.
+_AUTH_NEEDING = {"password": "password", "access_token": "xoauth2"}
+
+
 class ImapConfig(pydantic.BaseModel):
     """Where and how to fetch the inbox's mail by IMAP. TLS is always used and the server's
     certificate always verified (against the system's CAs, or ``ca_cert`` when given); there
@@ -65,18 +69,12 @@ class ImapConfig(pydantic.BaseModel):
     def _plain_text(cls, value: str) -> str:
         return _no_control_characters(value)
 
-    @pydantic.field_validator("password")
+    @pydantic.field_validator("password", "access_token")
     @classmethod
-    def _password(cls, value: str, info: pydantic.ValidationInfo) -> str:
-        if info.data.get("auth") == "password" and not value:
-            raise ValueError('required when auth is "password"')
-        return _no_control_characters(value)
-
-    @pydantic.field_validator("access_token")
-    @classmethod
-    def _access_token(cls, value: str, info: pydantic.ValidationInfo) -> str:
-        if info.data.get("auth") == "xoauth2" and not value:
-            raise ValueError('required when auth is "xoauth2"')
+    def _secret(cls, value: str, info: pydantic.ValidationInfo) -> str:
+        auth = _AUTH_NEEDING[info.field_name]
+        if info.data.get("auth") == auth and not value:
+            raise ValueError(f'required when auth is "{auth}"')
         return _no_control_characters(value)
 
     @pydantic.field_validator("ca_cert")

@@ -56,6 +56,11 @@ def email_process(*, payload: InboundPayload) -> None:
         _finish(payload, PayloadStatus.FAILED, [], error=f"{type(exc).__name__}: {exc}")
 
 
+def _recipients(payload: InboundPayload, parsed) -> list[str]:
+    """Every address the mail was for: the SMTP envelope's and its To and Cc."""
+    return [payload.envelope.get("rcpt_to", ""), *(a.address for a in (*parsed.to, *parsed.cc))]
+
+
 def _thread_hint(payload: InboundPayload, parsed) -> int | None:
     """The conversation this mail answers, by (in order) its In-Reply-To/References, our
     signed reply address among the recipients, or a ``[#id]`` subject tag. Only a hint:
@@ -70,18 +75,16 @@ def _thread_hint(payload: InboundPayload, parsed) -> int | None:
         )
         if known is not None:
             return known
-    recipients = [payload.envelope.get("rcpt_to", "")]
-    recipients += [a.address for a in (*parsed.to, *parsed.cc)]
-    return conversation_from_addresses(recipients) or conversation_from_subject(parsed.subject)
+    return conversation_from_addresses(_recipients(payload, parsed)) or conversation_from_subject(
+        parsed.subject
+    )
 
 
 def _verified_continuation(payload: InboundPayload, parsed) -> tuple[int, int] | None:
     """``(conversation id, contact id)`` when this mail answers, through our signed reply
     address, a conversation of *another* inbox of the store (a chat answered by email) and
     comes from the very address we wrote to: then it continues that conversation."""
-    recipients = [payload.envelope.get("rcpt_to", "")]
-    recipients += [a.address for a in (*parsed.to, *parsed.cc)]
-    conversation_id = conversation_from_addresses(recipients)
+    conversation_id = conversation_from_addresses(_recipients(payload, parsed))
     if conversation_id is None:
         return None
     conversation = (

@@ -226,7 +226,7 @@ def chat_item(message: Message) -> dict:
         sender = message.sender_agent.display_name or message.sender_agent.first_name
         sender = sender or str(message.sender_agent)
     else:
-        sender = message.inbox.store.name if hasattr(message, "inbox") else ""
+        sender = message.inbox.store.name
     return {
         "id": message.pk,
         "kind": "inbound" if message.kind == MessageKind.INBOUND else "outbound",
@@ -352,7 +352,7 @@ def chat_status(inbox: Inbox, *, locale: str = "") -> dict:
 
 
 @transaction.atomic
-def offline_question(*, inbox: Inbox, fields: dict, ip: str | None = None) -> Message:
+def offline_question(*, inbox: Inbox, fields: dict) -> Message:
     """The offline form: a conversation answered by email (name, email, question)."""
     email = str(fields.get("email") or "").strip().lower()
     name = str(fields.get("name") or "").strip()[:200]

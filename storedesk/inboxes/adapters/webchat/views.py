@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -18,7 +18,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from storedesk.conversations.attachments import ACTIVE_CONTENT_TYPES
+from storedesk.conversations.views import attachment_response
+from storedesk.core.api import error_body
 from storedesk.core.errors import DomainError
 from storedesk.core.ratelimit import rate_allow
 from storedesk.inboxes.adapters import adapter_for
@@ -41,9 +42,7 @@ def _inbox_or_404(public_token: str):
 
 
 def _error(status: int, message: str, field: str | None = None, code: str = "invalid"):
-    return JsonResponse(
-        {"error": {"code": code, "message": message, "field": field}}, status=status
-    )
+    return JsonResponse(error_body(code, message, field), status=status)
 
 
 def _locale(store, requested: str) -> str:
@@ -188,7 +187,7 @@ def chat_offline(request, public_token: str):
     if not rate_allow(f"chat-offline:{ip}", limit=OFFLINE_PER_IP_PER_HOUR, window=3600):
         return _error(429, _("Too many messages. Try again later."), code="rate_limited")
     try:
-        message = service.offline_question(inbox=inbox, fields=fields, ip=ip)
+        message = service.offline_question(inbox=inbox, fields=fields)
     except DomainError as exc:
         return _error(exc.status_code, exc.message, field=exc.field, code=exc.code)
     return JsonResponse({"ok": True, "conversation_id": message.conversation_id}, status=201)
@@ -201,19 +200,7 @@ def chat_file(request, public_token: str, file_token: str):
     attachment = service.file_from_token(inbox, file_token)
     if attachment is None:
         raise Http404
-    content_type = attachment.content_type
-    if content_type in ACTIVE_CONTENT_TYPES or content_type.startswith("text/html"):
-        content_type = "application/octet-stream"
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not content_type.startswith("image/"),
-        filename=attachment.filename,
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment, inline=True, cache="private, max-age=3600")
 
 
 @require_GET
