@@ -55,6 +55,14 @@ def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> 
     ``lock=True`` (inside a transaction) an existing contact is returned row-locked, so the
     caller's work for this contact is serialised.
     """
+    return contact_identify_outcome(store=store, sender=sender, lock=lock)[0]
+
+
+def contact_identify_outcome(
+    *, store: Store, sender: SenderRef, lock: bool = False
+) -> tuple[Contact, bool]:
+    """:func:`contact_identify`, also telling whether the contact was created by this call
+    (so the caller knows it has no history to look up)."""
     kind, external_id = sender.identity_kind, sender.external_id.strip()
     if kind == IdentityKind.EMAIL:
         external_id = normalise_email(external_id)
@@ -65,7 +73,7 @@ def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> 
         known = known.select_for_update(of=("self",))
     contact = known.first()
     if contact is not None:
-        return contact
+        return contact, False
     email = normalise_email(sender.email)
     contact = None
     # An email identity is its own email: the query above has already looked for it.
@@ -81,9 +89,10 @@ def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> 
             .order_by("id")
             .first()
         )
+    created = contact is None
     try:
         with transaction.atomic():
-            if contact is None:
+            if created:
                 contact = Contact.objects.create(
                     store=store,
                     name=sender.name[:200],
@@ -101,10 +110,10 @@ def contact_identify(*, store: Store, sender: SenderRef, lock: bool = False) -> 
             store=store, kind=kind, external_id=external_id
         )
         contacts = Contact.objects.select_for_update() if lock else Contact.objects
-        return contacts.get(pk=contact_id)
+        return contacts.get(pk=contact_id), False
     if email and kind != IdentityKind.EMAIL and contact.email == email:
         _identity_add(contact, IdentityKind.EMAIL, email)
-    return contact
+    return contact, created
 
 
 def _is_valid_email(email: str) -> bool:

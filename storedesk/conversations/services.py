@@ -19,7 +19,7 @@ from django.utils import timezone
 from storedesk.accounts.models import Agent, Team
 from storedesk.accounts.selectors import can_see_store
 from storedesk.contacts.models import Contact
-from storedesk.contacts.services import contact_identify
+from storedesk.contacts.services import contact_identify_outcome
 from storedesk.conversations.attachments import attachment_store, check_attachments
 from storedesk.conversations.enums import (
     ActivityKind,
@@ -149,13 +149,16 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
     at = min(inbound.received_at or now, now)
     # One contact's messages are threaded one at a time (row lock on the contact), so two
     # simultaneous messages never open two conversations.
+    new_contact = False
     if inbound.contact_id is not None:
         contact = Contact.objects.select_for_update().get(
             pk=inbound.contact_id, store_id=inbox.store_id
         )
     else:
-        contact = contact_identify(store=inbox.store, sender=inbound.sender, lock=True)
-    conversation, created = _conversation_for(inbox, contact, inbound, at)
+        contact, new_contact = contact_identify_outcome(
+            store=inbox.store, sender=inbound.sender, lock=True
+        )
+    conversation, created = _conversation_for(inbox, contact, inbound, at, new_contact)
     message = Message.objects.create(
         conversation=conversation,
         store_id=conversation.store_id,
@@ -179,17 +182,18 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
         )
     old_status = conversation.status
     reopened = not created and old_status != S.OPEN
-    if reopened:
-        _apply_status(conversation, S.OPEN, actor=None, at=now, reason="customer_message")
-    conversation.last_customer_message_at = max(conversation.last_customer_message_at or at, at)
-    conversation.last_message_at = max(conversation.last_message_at or at, at)
-    if conversation.waiting_since is None:
-        conversation.waiting_since = at
-    # The row is locked (select_for_update; SQLite serialises writers), so a plain
-    # increment is safe and saves a query.
-    conversation.message_count += 1
-    conversation.preview = preview_of(inbound.text) or conversation.preview
-    conversation.save(update_fields=RECEIVE_UPDATES)
+    if not created:  # a new conversation was inserted with this message's values
+        if reopened:
+            _apply_status(conversation, S.OPEN, actor=None, at=now, reason="customer_message")
+        conversation.last_customer_message_at = max(conversation.last_customer_message_at or at, at)
+        conversation.last_message_at = max(conversation.last_message_at or at, at)
+        if conversation.waiting_since is None:
+            conversation.waiting_since = at
+        # The row is locked (select_for_update; SQLite serialises writers), so a plain
+        # increment is safe and saves a query.
+        conversation.message_count += 1
+        conversation.preview = preview_of(inbound.text) or conversation.preview
+        conversation.save(update_fields=RECEIVE_UPDATES)
     if created:
         emit(
             ConversationCreated(
@@ -221,8 +225,12 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
 
 
 def _conversation_for(
-    inbox: Inbox, contact: Contact, inbound: InboundMessage, at: datetime
+    inbox: Inbox, contact: Contact, inbound: InboundMessage, at: datetime, new_contact: bool
 ) -> tuple[Conversation, bool]:
+    """The conversation ``inbound`` belongs to, and whether it is new. A new one is inserted
+    already counting the message, so the caller need not update it again."""
+    if new_contact:  # nothing to thread into
+        return _conversation_start(inbox, contact, inbound, at), True
     candidates = Conversation.objects.select_for_update().filter(inbox=inbox, contact=contact)
     if inbound.conversation_id is not None:
         threaded = candidates.filter(pk=inbound.conversation_id).first()
@@ -242,6 +250,12 @@ def _conversation_for(
         window = timedelta(days=inbox.reopen_window_days)
         if inbox.reopen_window_days and latest.resolved_at and latest.resolved_at >= at - window:
             return latest, False
+    return _conversation_start(inbox, contact, inbound, at), True
+
+
+def _conversation_start(
+    inbox: Inbox, contact: Contact, inbound: InboundMessage, at: datetime
+) -> Conversation:
     subject = inbound.subject.strip() or _subject_from(inbound.text)
     conversation = Conversation.objects.create(
         store_id=inbox.store_id,
@@ -254,9 +268,14 @@ def _conversation_for(
         status=S.OPEN,
         priority=Priority.NORMAL,
         created_at=at,
+        last_customer_message_at=at,
+        last_message_at=at,
+        waiting_since=at,
+        message_count=1,
+        preview=preview_of(inbound.text),
     )
     _activity(conversation, ActivityKind.CREATED, None, at, inbox_id=inbox.pk)
-    return conversation, True
+    return conversation
 
 
 def _may_assign(contact: Contact) -> bool:
