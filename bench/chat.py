@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import random
@@ -286,6 +287,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
     counting = True
     rng = random.Random(7)
     began = time.monotonic()
+    client_pauses = ClientGcPauses(began)
     deadline = began + args.duration
 
     async def chatter(n: int, socket):
@@ -303,6 +305,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
     sending_seconds = time.monotonic() - began
     await asyncio.sleep(args.drain)
     counting = False
+    client_pauses.stop()
 
     # A visitor on server A is measured at the agent on server B and the other way round:
     # every measured delivery crosses from one process to the other through Redis.
@@ -327,6 +330,7 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
     ms = [round(1000 * v, 1) for v in latencies]
     return {
         "chats": args.chats,
+        "measuring_began_unix": round(time.time() - (time.monotonic() - began), 3),
         "conversations_started": started,
         "interval_s": args.interval,
         "sending_seconds": round(sending_seconds, 1),
@@ -343,7 +347,39 @@ async def latency_phase(args, cluster: Cluster, ids: dict) -> dict:
             {"sent_at_s": round(at, 2), "ms": round(1000 * d, 1), "visitor_server": "AB"[side]}
             for at, d, side in sorted(slowest)
         ],
+        # The client's own garbage-collection pauses delay its reading of every socket, so
+        # they show up as latency; listed so a slow moment can be told apart from the servers.
+        "client_gc_pauses": client_pauses.summary(),
     }
+
+
+class ClientGcPauses:
+    """Records this process's garbage-collection pauses (start, duration) while measuring."""
+
+    def __init__(self, origin: float):
+        self.origin, self.pauses, self._start = origin, [], 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.monotonic()
+        else:
+            self.pauses.append((self._start - self.origin, time.monotonic() - self._start, info))
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict:
+        long = [p for p in self.pauses if p[1] >= 0.02]
+        return {
+            "count": len(self.pauses),
+            "total_ms": round(1000 * sum(p[1] for p in self.pauses), 1),
+            "max_ms": round(1000 * max((p[1] for p in self.pauses), default=0), 1),
+            "over_20_ms": [
+                {"at_s": round(at, 2), "ms": round(1000 * d, 1), "generation": i["generation"]}
+                for at, d, i in long
+            ],
+        }
 
 
 def parse_args(argv=None):
