@@ -124,3 +124,16 @@ def asgi_live_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches: rate-limit counters and search index versions
+    must not leak from one test into the next (SQLite reuses the ids of rolled-back rows)."""
+    from django.core.cache import cache
+
+    from storedesk.search import semantic
+
+    cache.clear()
+    semantic.clear_cache()
+    yield

@@ -7,6 +7,7 @@ order listed, and must be idempotent.
 
 from storedesk.contacts.events import ContactMerged, ContactUpdated
 from storedesk.conversations.events import ConversationEvent, MessageCreated
+from storedesk.helpcenter.events import ArticleChanged
 from storedesk.inboxes.events import InboundPayloadStored
 
 HANDLERS: dict[type, list[str]] = {
@@ -17,4 +18,6 @@ HANDLERS: dict[type, list[str]] = {
     ContactMerged: ["storedesk.core.realtime.publish_store_event"],
     # Raw channel input is processed in a task once it is safely stored.
     InboundPayloadStored: ["storedesk.inboxes.handlers.enqueue_processing"],
+    # A published, changed or removed article is (re-)indexed for search in a task.
+    ArticleChanged: ["storedesk.helpcenter.handlers.enqueue_indexing"],
 }

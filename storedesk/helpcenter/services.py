@@ -1,0 +1,285 @@
+"""Changing help-center content: the one place articles, translations and categories are
+written. Publishing emits ``ArticleChanged``, which re-indexes the article in a task."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from storedesk.accounts.services import audit_log
+from storedesk.core.errors import ValidationError
+from storedesk.core.events import emit
+from storedesk.helpcenter.events import ArticleChanged
+from storedesk.helpcenter.markdown import MAX_MARKDOWN_CHARS, render_html
+from storedesk.helpcenter.models import (
+    Article,
+    ArticleRevision,
+    ArticleTranslation,
+    Category,
+    TranslationStatus,
+    Visibility,
+)
+from storedesk.stores.models import Store
+
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def normalise_locale(value: str, *, field_name: str = "locale") -> str:
+    """``"zh_Hans"`` → ``"zh-hans"``; refuses anything that is not a locale code."""
+    locale = (value or "").strip().replace("_", "-").lower()
+    if not _LOCALE.match(locale) or len(locale) > 16:
+        raise ValidationError(f"{value!r} is not a locale code.", field=field_name)
+    return locale
+
+
+def _slug(value: str, *, field_name: str = "slug", max_length: int = 120) -> str:
+    slug = slugify(value)[:max_length].strip("-")
+    if not slug:
+        raise ValidationError("Needs letters or digits (a-z, 0-9).", field=field_name)
+    return slug
+
+
+def category_save(
+    *, store: Store, slug: str, names: dict | None = None, descriptions=None, position=None
+) -> Category:
+    """Create or update the store's category ``slug``; ``names`` and ``descriptions`` are
+    merged per locale."""
+    slug = _slug(slug, max_length=80)
+    category, _ = Category.objects.get_or_create(store=store, slug=slug)
+    category.names = {**category.names, **{k: v[:200] for k, v in (names or {}).items() if v}}
+    category.descriptions = {
+        **category.descriptions,
+        **{k: v[:1000] for k, v in (descriptions or {}).items() if v},
+    }
+    if position is not None:
+        category.position = position
+    category.save()
+    return category
+
+
+def article_save(
+    *,
+    store: Store,
+    key: str,
+    locale: str,
+    title: str,
+    body: str,
+    actor=None,
+    slug: str = "",
+    category: Category | None = None,
+    visibility: str | None = None,
+    publish: bool = False,
+    article: Article | None = None,
+) -> ArticleTranslation:
+    """Save a new version of one translation of an article (created when missing) as a
+    draft, or publish it at once with ``publish=True``. The published text readers see
+    changes only on publish."""
+    locale = normalise_locale(locale)
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError("The article needs a title.", field="title")
+    if len(title) > 300:
+        raise ValidationError("At most 300 characters.", field="title")
+    if len(body or "") > MAX_MARKDOWN_CHARS:
+        raise ValidationError(f"At most {MAX_MARKDOWN_CHARS} characters.", field="body")
+    if visibility is not None and visibility not in Visibility.values:
+        raise ValidationError("Unknown visibility.", field="visibility")
+    if category is not None and category.store_id != store.pk:
+        raise ValidationError("The category belongs to another store.", field="category")
+    with transaction.atomic():
+        if article is None:
+            key = _slug(key, field_name="key")
+            article, _ = Article.objects.get_or_create(store=store, key=key)
+        elif article.store_id != store.pk:
+            raise ValidationError("The article belongs to another store.", field="article")
+        changed = []
+        if category is not None and article.category_id != category.pk:
+            article.category = category
+            changed.append("category")
+        if visibility is not None and article.visibility != visibility:
+            article.visibility = visibility
+            changed.append("visibility")
+        if changed:
+            article.save(update_fields=[*changed, "updated_at"])
+        translation = article.translations.filter(locale=locale).first()
+        if translation is None:
+            translation = ArticleTranslation(
+                article=article,
+                store=store,
+                locale=locale,
+                slug=_unique_slug(store, locale, slug or title, article),
+            )
+        elif slug:
+            translation.slug = _unique_slug(store, locale, slug, article)
+        translation.draft_title = title
+        translation.draft_body = body or ""
+        translation.has_draft = True
+        translation.updated_by = actor if getattr(actor, "pk", None) else None
+        try:
+            with transaction.atomic():
+                translation.save()
+        except IntegrityError as exc:
+            raise ValidationError("Another article uses this slug.", field="slug") from exc
+        ArticleRevision.objects.create(
+            translation=translation, title=title, body=body or "", author=translation.updated_by
+        )
+        if publish:
+            translation_publish(translation=translation, actor=actor)
+        elif changed and article.translations.filter(status=TranslationStatus.PUBLISHED).exists():
+            emit(ArticleChanged(article_id=article.pk, store_id=store.pk))
+    return translation
+
+
+def _unique_slug(store: Store, locale: str, text: str, article: Article) -> str:
+    # A title without Latin letters or digits (Chinese) takes the article's key.
+    base = slugify(text)[:150].strip("-") or article.key
+    slug, n = base, 2
+    taken = ArticleTranslation.objects.filter(store=store, locale=locale).exclude(article=article)
+    while taken.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def translation_publish(*, translation: ArticleTranslation, actor=None) -> ArticleTranslation:
+    """Make the draft what readers see (and search finds)."""
+    if not translation.has_draft and translation.is_published:
+        return translation
+    with transaction.atomic():
+        if translation.has_draft:
+            translation.title = translation.draft_title
+            translation.body = translation.draft_body
+        translation.html = render_html(translation.body)
+        translation.status = TranslationStatus.PUBLISHED
+        translation.published_at = timezone.now()
+        translation.has_draft = False
+        translation.save()
+        ArticleRevision.objects.filter(
+            pk=translation.revisions.values_list("pk", flat=True)[:1]
+        ).update(published=True)
+        audit_log(actor=_agent(actor), action="article.published", target=translation.article)
+        emit(ArticleChanged(article_id=translation.article_id, store_id=translation.store_id))
+    return translation
+
+
+def translation_unpublish(*, translation: ArticleTranslation, actor=None) -> ArticleTranslation:
+    """Take a translation off the help center (its text is kept as a draft)."""
+    with transaction.atomic():
+        if translation.is_published and not translation.has_draft:
+            translation.draft_title, translation.draft_body = translation.title, translation.body
+            translation.has_draft = True
+        translation.status = TranslationStatus.DRAFT
+        translation.save()
+        audit_log(actor=_agent(actor), action="article.unpublished", target=translation.article)
+        emit(ArticleChanged(article_id=translation.article_id, store_id=translation.store_id))
+    return translation
+
+
+def article_delete(*, article: Article, actor=None) -> None:
+    with transaction.atomic():
+        article_id, store_id = article.pk, article.store_id
+        audit_log(actor=_agent(actor), action="article.deleted", target=article)
+        article.delete()
+        emit(ArticleChanged(article_id=article_id, store_id=store_id))
+
+
+def _agent(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def view_record(*, article: Article, locale: str) -> None:
+    """Count one reader's view (total and per day)."""
+    from storedesk.helpcenter.models import ArticleViewDay
+
+    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    day = timezone.localdate()
+    updated = ArticleViewDay.objects.filter(article=article, locale=locale, day=day).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                ArticleViewDay.objects.create(article=article, locale=locale, day=day, count=1)
+        except IntegrityError:  # a concurrent first view of the day
+            ArticleViewDay.objects.filter(article=article, locale=locale, day=day).update(
+                count=F("count") + 1
+            )
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    store_created: bool = False
+    articles_created: int = 0
+    translations_saved: int = 0
+    categories_created: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def articles_import(
+    *, store_slug: str, items, actor=None, publish: bool = True, store_name: str = ""
+) -> ImportSummary:
+    """Load ``[{"slug", "title", "body", "locale"?, "category"?}, ...]`` into the store
+    ``store_slug`` (created when missing). Items sharing a slug are translations of one
+    article; an item's locale defaults to the store's. A bad item is reported by index and
+    skipped; the others are saved."""
+    from storedesk.stores.services import store_create
+
+    if not isinstance(items, list):
+        raise ValidationError("Expected a JSON array of articles.", field="items")
+    summary = ImportSummary()
+    store = Store.objects.filter(slug=store_slug).first()
+    if store is None:
+        store = store_create(name=store_name or store_slug, slug=store_slug, actor=_agent(actor))
+        summary.store_created = True
+    known_articles = set(Article.objects.filter(store=store).values_list("key", flat=True))
+    for index, item in enumerate(items):
+        try:
+            translation = _import_item(store, item, actor, publish, summary)
+        except ValidationError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            summary.errors.append(f"item {index}{where}: {exc.message}")
+            continue
+        summary.translations_saved += 1
+        if translation.article.key not in known_articles:
+            known_articles.add(translation.article.key)
+            summary.articles_created += 1
+    return summary
+
+
+def _import_item(store, item, actor, publish, summary) -> ArticleTranslation:
+    if not isinstance(item, dict):
+        raise ValidationError("Expected an object.")
+    for name in ("slug", "title", "body"):
+        if not isinstance(item.get(name), str):
+            raise ValidationError("Missing or not a string.", field=name)
+    locale = normalise_locale(item.get("locale") or store.default_locale)
+    if locale not in store.supported_locales:
+        store.supported_locales = [*store.supported_locales, locale]
+        store.save(update_fields=["supported_locales", "updated_at"])
+    category = None
+    if item.get("category"):
+        if not isinstance(item["category"], str):
+            raise ValidationError("Expected a string.", field="category")
+        slug = _slug(item["category"], field_name="category", max_length=80)
+        category = Category.objects.filter(store=store, slug=slug).first()
+        if category is None:
+            category = category_save(store=store, slug=slug, names={locale: item["category"]})
+            summary.categories_created += 1
+    return article_save(
+        store=store,
+        key=item["slug"],
+        slug=item["slug"],
+        locale=locale,
+        title=item["title"],
+        body=item["body"],
+        category=category,
+        actor=actor,
+        publish=publish,
+    )

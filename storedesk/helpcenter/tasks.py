@@ -1,0 +1,10 @@
+"""Background work for the help center."""
+
+from huey.contrib.djhuey import db_task
+
+from storedesk.helpcenter.indexing import article_reindex
+
+
+@db_task()
+def index_article(article_id: int) -> None:
+    article_reindex(article_id=article_id)

@@ -1,0 +1,1 @@
+"""Full-text search: language analyzers and detection."""

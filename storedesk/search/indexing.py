@@ -1,0 +1,135 @@
+"""Writing the search index: the one place ``SearchDocument`` and ``SearchPassage`` rows are
+created, replaced and removed. Callers (the help center, the conversation handlers) hand in
+plain text; analysis, passages and embeddings happen here. Run it in tasks: embedding a long
+article takes tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import numpy as np
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from storedesk.search.analyzers import analyze, language_group
+from storedesk.search.embedders import get_embedder
+from storedesk.search.models import SearchDocument, SearchPassage
+from storedesk.search.passages import Passage
+
+# A title term counts this many times a body term (in BM25's term frequency and length).
+TITLE_WEIGHT = 3
+
+
+def version_key(store_id: int) -> str:
+    return f"search:version:{store_id}"
+
+
+def index_version(store_id: int) -> int:
+    """A number that changes whenever the store's index changes (cached matrices compare it)."""
+    return cache.get(version_key(store_id), 0)
+
+
+def _bump_version(store_id: int) -> None:
+    key = version_key(store_id)
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=None)
+
+
+def document_index(
+    *,
+    store_id: int,
+    kind: str,
+    object_id: int,
+    locale: str,
+    title: str,
+    body: str,
+    parent_id: int | None = None,
+    public: bool = False,
+    passages: Sequence[Passage] | None = None,
+    created_at: datetime | None = None,
+) -> SearchDocument:
+    """Index (or re-index) one object. ``title`` and ``body`` are plain text in ``locale``;
+    ``passages`` are embedded when an embedder is configured (none: the body is one
+    passage)."""
+    analyzer = language_group(locale or "")
+    title_terms = analyze(title, analyzer)
+    body_terms = analyze(body, analyzer)
+    if passages is None:
+        passages = [Passage(heading=title[:300], text=body)] if body.strip() else []
+    vectors, embedder_name = _embed(passages, title)
+    title_vector = _embed_title(title) if vectors is not None else b""
+    with transaction.atomic():
+        document, _ = SearchDocument.objects.update_or_create(
+            kind=kind,
+            object_id=object_id,
+            defaults={
+                "store_id": store_id,
+                "parent_id": parent_id,
+                "locale": locale,
+                "analyzer": analyzer,
+                "public": public,
+                "title_terms": " ".join(title_terms),
+                "body_terms": " ".join(body_terms),
+                "term_count": TITLE_WEIGHT * len(title_terms) + len(body_terms),
+                "title_vector": title_vector,
+                "created_at": created_at or timezone.now(),
+                "indexed_at": timezone.now(),
+            },
+        )
+        SearchPassage.objects.filter(document=document).delete()
+        SearchPassage.objects.bulk_create(
+            SearchPassage(
+                document=document,
+                store_id=store_id,
+                kind=kind,
+                position=position,
+                heading=passage.heading[:300],
+                text=passage.text,
+                vector=vectors[position].tobytes() if vectors is not None else b"",
+                embedder=embedder_name,
+            )
+            for position, passage in enumerate(passages)
+        )
+        transaction.on_commit(lambda: _bump_version(store_id))
+    return document
+
+
+def document_remove(*, kind: str, object_ids: Iterable[int]) -> int:
+    """Take objects out of the index; returns how many documents were removed."""
+    object_ids = list(object_ids)
+    stores = set(
+        SearchDocument.objects.filter(kind=kind, object_id__in=object_ids).values_list(
+            "store_id", flat=True
+        )
+    )
+    deleted, _ = SearchDocument.objects.filter(kind=kind, object_id__in=object_ids).delete()
+    for store_id in stores:
+        transaction.on_commit(lambda store_id=store_id: _bump_version(store_id))
+    return deleted
+
+
+def _embed(passages: Sequence[Passage], title: str) -> tuple[np.ndarray | None, str]:
+    embedder = get_embedder()
+    if embedder is None or not passages:
+        return None, ""
+    # Each passage carries the document's title and its section heading: a section alone
+    # often does not say what it is about ("Within the EU: 3-5 working days").
+    texts = []
+    for passage in passages:
+        context = [part for part in (title, passage.heading) if part]
+        context = list(dict.fromkeys(context))
+        texts.append(". ".join(context) + "\n" + passage.text if context else passage.text)
+    return embedder.passages(texts), embedder.name
+
+
+def _embed_title(title: str) -> bytes:
+    embedder = get_embedder()
+    if embedder is None or not title.strip():
+        return b""
+    return embedder.query(title).astype(np.float32).tobytes()

@@ -1,0 +1,134 @@
+"""Lexical matching through the database's full-text index, ranked with BM25.
+
+The index (SQLite FTS5 or PostgreSQL's GIN over a ``tsvector``) finds every document of the
+scope that holds at least one query term; BM25 is then computed here from the candidates'
+stored terms, so SQLite and PostgreSQL rank identically. The document frequency of a term is
+exact, because every document holding it is a candidate. Meant for scopes of up to some
+thousands of matching documents (a store's articles); ``MAX_CANDIDATES`` bounds the work.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from storedesk.search.indexing import TITLE_WEIGHT
+from storedesk.search.models import SearchDocument
+
+K1 = 1.2
+B = 0.75
+MAX_CANDIDATES = 5000
+_TABLE = SearchDocument._meta.db_table
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which documents a search may see. ``store_id`` always: scoping happens inside the
+    query, never after it."""
+
+    store_id: int
+    kind: str
+    locales: tuple[str, ...] = ()
+    public_only: bool = False
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    document_id: int
+    object_id: int
+    parent_id: int | None
+    locale: str
+    score: float
+    # The share of the query's weight (idf) this document holds: 1.0 when it has every
+    # term. A strong signal when high, unlike a BM25 score driven by one common word.
+    coverage: float = 0.0
+
+
+def lexical_search(scope: Scope, terms: Sequence[str], limit: int = 50) -> list[LexicalHit]:
+    """The scope's documents holding any of ``terms``, best BM25 score first."""
+    terms = list(dict.fromkeys(t for t in terms if t))
+    if not terms:
+        return []
+    rows = _candidates(scope, terms)
+    if not rows:
+        return []
+    total, average_length = _collection_stats(scope)
+    query_terms = set(terms)
+    frequencies = []
+    document_frequency: Counter[str] = Counter()
+    for row in rows:
+        counts: Counter[str] = Counter()
+        for term in row[4].split():
+            if term in query_terms:
+                counts[term] += TITLE_WEIGHT
+        for term in row[5].split():
+            if term in query_terms:
+                counts[term] += 1
+        frequencies.append(counts)
+        document_frequency.update(counts.keys())
+    idf = {
+        term: math.log(
+            1 + (total - document_frequency[term] + 0.5) / (document_frequency[term] + 0.5)
+        )
+        for term in terms
+    }
+    query_weight = sum(idf.values()) or 1.0
+    hits = []
+    for row, counts in zip(rows, frequencies, strict=True):
+        length = row[6] or 1
+        score = 0.0
+        for term, tf in counts.items():
+            score += idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average_length))
+        coverage = sum(idf[term] for term in counts) / query_weight
+        hits.append(LexicalHit(row[0], row[1], row[2], row[3], score, coverage))
+    hits.sort(key=lambda hit: (-hit.score, hit.document_id))
+    return hits[:limit]
+
+
+def _scope_sql(scope: Scope, alias: str = "d") -> tuple[str, list]:
+    sql = f" AND {alias}.store_id = %s AND {alias}.kind = %s"
+    params: list = [scope.store_id, scope.kind]
+    if scope.locales:
+        sql += f" AND {alias}.locale IN ({', '.join(['%s'] * len(scope.locales))})"
+        params += list(scope.locales)
+    if scope.public_only:
+        sql += f" AND {alias}.public = %s"
+        params.append(True)
+    return sql, params
+
+
+def _candidates(scope: Scope, terms: list[str]) -> list[tuple]:
+    columns = "d.id, d.object_id, d.parent_id, d.locale, d.title_terms, d.body_terms, d.term_count"
+    where, params = _scope_sql(scope)
+    # Terms are letters-only or digits-only (analyzers guarantee it), so quoting them is
+    # enough to keep them plain words in either query language.
+    if connection.vendor == "sqlite":
+        match = " OR ".join(f'"{term}"' for term in terms)
+        sql = (
+            f"SELECT {columns} FROM search_fts JOIN {_TABLE} d ON d.id = search_fts.rowid "  # noqa: S608
+            f"WHERE search_fts MATCH %s{where} LIMIT {MAX_CANDIDATES}"
+        )
+    else:
+        match = " | ".join(f"'{term}'" for term in terms)
+        sql = (
+            f"SELECT {columns} FROM {_TABLE} d "  # noqa: S608
+            f"WHERE d.tsv @@ to_tsquery('simple', %s){where} LIMIT {MAX_CANDIDATES}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params])
+        return cursor.fetchall()
+
+
+def _collection_stats(scope: Scope) -> tuple[int, float]:
+    where, params = _scope_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), AVG(d.term_count) FROM {_TABLE} d WHERE 1 = 1{where}",  # noqa: S608
+            params,
+        )
+        total, average = cursor.fetchone()
+    return max(int(total or 0), 1), float(average or 1.0) or 1.0
