@@ -283,3 +283,90 @@ def _import_item(store, item, actor, publish, summary) -> ArticleTranslation:
         actor=actor,
         publish=publish,
     )
+
+
+# --- What readers do ------------------------------------------------------------------------
+
+MAX_COMMENT_CHARS = 2000
+
+
+def reader_key(*, address: str, user_agent: str) -> str:
+    """An opaque, keyed hash naming one reader (address and browser) without storing either."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    message = f"{address}|{user_agent[:300]}".encode("utf-8", "replace")
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def feedback_record(
+    *, article: Article, locale: str, helpful: bool, reader: str, comment: str = ""
+):
+    """Record "Was this helpful?" once per reader and article: a second answer replaces the
+    first (and the counters follow)."""
+    from storedesk.core.text import storable
+    from storedesk.helpcenter.models import ArticleFeedback
+
+    comment = storable(comment or "")[:MAX_COMMENT_CHARS].strip()
+    with transaction.atomic():
+        previous = (
+            ArticleFeedback.objects.select_for_update()
+            .filter(article=article, reader=reader)
+            .first()
+        )
+        if previous is None:
+            feedback = ArticleFeedback.objects.create(
+                article=article,
+                store_id=article.store_id,
+                locale=locale,
+                helpful=helpful,
+                comment=comment,
+                reader=reader,
+            )
+        else:
+            _count_vote(article, previous.helpful, -1)
+            previous.helpful, previous.locale = helpful, locale
+            previous.comment = comment or previous.comment
+            previous.created_at = timezone.now()
+            previous.save()
+            feedback = previous
+        _count_vote(article, helpful, +1)
+    return feedback
+
+
+def _count_vote(article: Article, helpful: bool, delta: int) -> None:
+    column = "helpful_count" if helpful else "unhelpful_count"
+    Article.objects.filter(pk=article.pk).update(**{column: F(column) + delta})
+
+
+def search_record(*, store: Store, source: str, locale: str, query: str, hits) -> int:
+    """Log a reader's search or suggestion request and the articles shown; returns its id
+    (clicks refer to it)."""
+    from storedesk.helpcenter.models import HelpSearch
+    from storedesk.search.analyzers import analyze_query
+
+    query = " ".join(query.split())[:300]
+    normalized = " ".join(sorted(set(analyze_query(query, locale or store.default_locale))))
+    return HelpSearch.objects.create(
+        store=store,
+        source=source,
+        locale=locale[:16],
+        query=query,
+        normalized=(normalized or query.lower())[:300],
+        result_count=len(hits),
+        shown=[hit.article.pk for hit in hits][:20],
+    ).pk
+
+
+def search_click(*, store: Store, search_id: int, article_id: int) -> bool:
+    """Record that the reader opened ``article_id`` from search ``search_id``; only an
+    article that search showed counts. Returns whether it was recorded."""
+    from storedesk.helpcenter.models import HelpSearch
+
+    search = HelpSearch.objects.filter(pk=search_id, store=store).first()
+    if search is None or article_id not in search.shown:
+        return False
+    HelpSearch.objects.filter(pk=search.pk).update(clicked_id=article_id)
+    return True
