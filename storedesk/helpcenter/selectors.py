@@ -26,6 +26,12 @@ def public_translations(store) -> QuerySet[ArticleTranslation]:
     ).select_related("article", "article__category")
 
 
+def suggest_path(store) -> str:
+    """Where a page asks for article suggestions while a customer types a question, or ""
+    when the store publishes no article (nothing to suggest)."""
+    return f"/help/{store.slug}/suggest" if public_translations(store).exists() else ""
+
+
 def public_translation(store, locale: str, slug: str) -> ArticleTranslation | None:
     return public_translations(store).filter(locale=locale, slug=slug).first()
 

@@ -265,13 +265,9 @@ def _import_item(store, item, actor, publish, summary) -> ArticleTranslation:
         store.save(update_fields=["supported_locales", "updated_at"])
     category = None
     if item.get("category"):
-        if not isinstance(item["category"], str):
-            raise ValidationError("Expected a string.", field="category")
-        slug = _slug(item["category"], field_name="category", max_length=80)
-        category = Category.objects.filter(store=store, slug=slug).first()
-        if category is None:
-            category = category_save(store=store, slug=slug, names={locale: item["category"]})
-            summary.categories_created += 1
+        if not isinstance(item["category"], str) or not item["category"].strip():
+            raise ValidationError("Expected a category name.", field="category")
+        category = _import_category(store, item["slug"], locale, item["category"].strip(), summary)
     return article_save(
         store=store,
         key=item["slug"],
@@ -283,6 +279,29 @@ def _import_item(store, item, actor, publish, summary) -> ArticleTranslation:
         actor=actor,
         publish=publish,
     )
+
+
+def _import_category(store, article_slug: str, locale: str, name: str, summary) -> Category:
+    """The category an imported item names, in the item's language. A translation of an
+    article already imported names the article's category in another language, so the name
+    is added to that category; otherwise a category with this name in any language is used,
+    or a new one is made."""
+    article = (
+        Article.objects.filter(store=store, key=slugify(article_slug)[:120].strip("-"))
+        .select_related("category")
+        .first()
+    )
+    if article is not None and article.category is not None:
+        return category_save(store=store, slug=article.category.slug, names={locale: name})
+    for category in Category.objects.filter(store=store):
+        if name in category.names.values():
+            return category
+    base = slugify(name)[:80].strip("-") or "category"
+    slug, n = base, 2
+    while Category.objects.filter(store=store, slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    summary.categories_created += 1
+    return category_save(store=store, slug=slug, names={locale: name})
 
 
 # --- What readers do ------------------------------------------------------------------------
