@@ -13,7 +13,11 @@ from storedesk.inboxes.events import InboundPayloadStored
 HANDLERS: dict[type, list[str]] = {
     # Every conversation event is pushed live to agents who may see the store.
     ConversationEvent: ["storedesk.core.realtime.publish_store_event"],
-    MessageCreated: ["storedesk.conversations.handlers.enqueue_delivery"],
+    MessageCreated: [
+        "storedesk.conversations.handlers.enqueue_delivery",
+        # Every message is indexed for the agents' search in a task.
+        "storedesk.conversations.handlers.enqueue_search_indexing",
+    ],
     ContactUpdated: ["storedesk.core.realtime.publish_store_event"],
     ContactMerged: ["storedesk.core.realtime.publish_store_event"],
     # Raw channel input is processed in a task once it is safely stored.

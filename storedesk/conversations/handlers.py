@@ -9,3 +9,9 @@ def enqueue_delivery(event: MessageCreated) -> None:
         from storedesk.conversations.tasks import deliver_message
 
         deliver_message(event.message_id)
+
+
+def enqueue_search_indexing(event: MessageCreated) -> None:
+    from storedesk.conversations.tasks import index_message
+
+    index_message(event.message_id)

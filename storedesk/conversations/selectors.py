@@ -6,7 +6,7 @@ import dataclasses
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from storedesk.accounts.selectors import scope_to_stores
+from storedesk.accounts.selectors import scope_to_stores, visible_store_ids
 from storedesk.conversations.models import (
     ActivityEvent,
     Attachment,
@@ -14,6 +14,7 @@ from storedesk.conversations.models import (
     Message,
     Tag,
 )
+from storedesk.conversations.search_index import conversations_matching
 from storedesk.core.errors import NotFound, ValidationError
 from storedesk.core.pagination import SortKey, paginate
 
@@ -81,11 +82,16 @@ def conversation_list(
         conversations = conversations.filter(language=f.language)
     if f.tag:
         conversations = conversations.filter(tags__name=Tag.normalise(f.tag))
-    if f.q:
+    q = f.q.replace("\x00", "")  # PostgreSQL refuses NUL even in a query parameter
+    if q:
+        # Words in any message (the search index, scoped to the actor's stores inside its
+        # query), or part of the subject or the contact's name or address.
+        matching = conversations_matching(q, store_ids=visible_store_ids(actor))
         conversations = conversations.filter(
-            Q(subject__icontains=f.q)
-            | Q(contact__name__icontains=f.q)
-            | Q(contact__email__icontains=f.q)
+            Q(pk__in=matching)
+            | Q(subject__icontains=q)
+            | Q(contact__name__icontains=q)
+            | Q(contact__email__icontains=q)
         )
     conversations = conversations.select_related(
         "inbox", "contact", "assignee", "team"

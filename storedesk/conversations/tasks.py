@@ -18,6 +18,13 @@ def deliver_message(message_id: int) -> None:
         deliver_message.schedule(args=(message_id,), delay=services.retry_delay_seconds(attempts))
 
 
+@db_task()
+def index_message(message_id: int) -> None:
+    from storedesk.conversations.search_index import message_reindex
+
+    message_reindex(message_id=message_id)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_outbound() -> None:
     """Every minute: re-enqueue outbound messages stuck in ``queued``."""

@@ -53,15 +53,18 @@ def document_index(
     public: bool = False,
     passages: Sequence[Passage] | None = None,
     created_at: datetime | None = None,
+    embed: bool = True,
 ) -> SearchDocument:
     """Index (or re-index) one object. ``title`` and ``body`` are plain text in ``locale``;
-    ``passages`` are embedded when an embedder is configured (none: the body is one
-    passage)."""
+    ``passages`` are embedded when an embedder is configured and ``embed`` is on (none
+    given: the body is one passage)."""
     analyzer = language_group(locale or "")
     title_terms = analyze(title, analyzer)
     body_terms = analyze(body, analyzer)
     if passages is None:
         passages = [Passage(heading=title[:300], text=body)] if body.strip() else []
+    if not embed:
+        passages = []
     vectors, embedder_name = _embed(passages, title)
     title_vector = _embed_title(title) if vectors is not None else b""
     with transaction.atomic():

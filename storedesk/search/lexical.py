@@ -132,3 +132,54 @@ def _collection_stats(scope: Scope) -> tuple[int, float]:
         )
         total, average = cursor.fetchone()
     return max(int(total or 0), 1), float(average or 1.0) or 1.0
+
+
+def ranked_parents(
+    *,
+    kind: str,
+    store_ids,
+    term_groups: Sequence[Sequence[str]],
+    limit: int = 500,
+) -> list[int]:
+    """The parents (e.g. conversations) of the documents matching every term of at least
+    one group, best first by the database's own ranking (FTS5 ``bm25``, PostgreSQL
+    ``ts_rank_cd``). ``store_ids`` ``None`` means every store; scoping is in the query.
+
+    Meant for large collections (messages): the database ranks and cuts, nothing is scored
+    here. Each group is the query analyzed for one language; a document matches when it
+    holds all of one group's terms.
+    """
+    groups = [list(dict.fromkeys(t for t in group if t)) for group in term_groups]
+    groups = [group for group in groups if group]
+    if not groups or (store_ids is not None and not store_ids):
+        return []
+    params: list = [kind]
+    where = " AND d.kind = %s"
+    if store_ids is not None:
+        store_ids = list(store_ids)
+        where += f" AND d.store_id IN ({', '.join(['%s'] * len(store_ids))})"
+        params += store_ids
+    # Up to this many documents are ranked: several may belong to one parent.
+    window = limit * 4
+    if connection.vendor == "sqlite":
+        match = " OR ".join(
+            "(" + " AND ".join(f'"{term}"' for term in group) + ")" for group in groups
+        )
+        sql = (
+            f"SELECT d.parent_id FROM search_fts JOIN {_TABLE} d ON d.id = search_fts.rowid "  # noqa: S608
+            f"WHERE search_fts MATCH %s{where} ORDER BY bm25(search_fts, 3.0, 1.0) LIMIT {window}"
+        )
+        arguments = [match, *params]
+    else:
+        query = " | ".join(
+            "(" + " & ".join(f"'{term}'" for term in group) + ")" for group in groups
+        )
+        sql = (
+            f"SELECT d.parent_id FROM {_TABLE} d, to_tsquery('simple', %s) q "  # noqa: S608
+            f"WHERE d.tsv @@ q{where} ORDER BY ts_rank_cd(d.tsv, q) DESC LIMIT {window}"
+        )
+        arguments = [query, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        parents = [row[0] for row in cursor.fetchall()]
+    return list(dict.fromkeys(p for p in parents if p is not None))[:limit]

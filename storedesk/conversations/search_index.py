@@ -1,0 +1,67 @@
+"""Messages in the search index: each message with text is one document of its
+conversation, analyzed in the conversation's language (or the one detected among the
+store's). Agents' inbox search finds conversations through it."""
+
+from __future__ import annotations
+
+from storedesk.conversations.models import Message
+from storedesk.search.analyzers import analyze_query, language_group
+from storedesk.search.indexing import document_index, document_remove
+from storedesk.search.language import detect_language
+from storedesk.search.lexical import ranked_parents
+from storedesk.search.models import DocumentKind
+from storedesk.stores.models import Store
+
+
+def message_reindex(*, message_id: int) -> bool:
+    """Index one message (or drop it when it is gone or has no text). Returns whether it is
+    indexed."""
+    message = (
+        Message.objects.select_related("conversation", "conversation__store")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or not message.text.strip():
+        document_remove(kind=DocumentKind.MESSAGE, object_ids=[message_id])
+        return False
+    conversation = message.conversation
+    store = conversation.store
+    document_index(
+        store_id=store.pk,
+        kind=DocumentKind.MESSAGE,
+        object_id=message.pk,
+        parent_id=conversation.pk,
+        locale=_locale(message.text, conversation.language, store),
+        title="",
+        body=message.text,
+        created_at=message.created_at,
+        # Messages are matched word for word for now; vectors would cost ~10 ms each.
+        embed=False,
+    )
+    return True
+
+
+def _locale(text: str, language: str, store: Store) -> str:
+    locales = store.locales
+    if language:
+        for locale in locales:
+            if language_group(locale) == language_group(language):
+                return locale
+    detected = detect_language(text, candidates=locales)
+    if detected:
+        for locale in locales:
+            if language_group(locale) == language_group(detected):
+                return locale
+    return store.default_locale
+
+
+def conversations_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
+    """Ids of conversations whose messages hold every word of ``query`` (analyzed for each
+    language of the stores in scope), best match first. ``store_ids`` ``None``: every
+    store."""
+    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
+    analyzers = {language_group(locale) for store in stores for locale in store.locales}
+    groups = [analyze_query(query, analyzer) for analyzer in sorted(analyzers)]
+    return ranked_parents(
+        kind=DocumentKind.MESSAGE, store_ids=store_ids, term_groups=groups, limit=limit
+    )
