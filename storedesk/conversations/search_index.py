@@ -16,13 +16,28 @@ from storedesk.stores.models import Store
 def message_reindex(*, message_id: int) -> bool:
     """Index one message (or drop it when it is gone or has no text). Returns whether it is
     indexed."""
-    message = (
-        Message.objects.select_related("conversation", "conversation__store")
-        .filter(pk=message_id)
-        .first()
+    return messages_reindex(message_ids=[message_id]) == 1
+
+
+def messages_reindex(*, message_ids) -> int:
+    """Index these messages (dropping those gone or without text); returns how many are
+    indexed."""
+    message_ids = list(message_ids)
+    messages = Message.objects.select_related("conversation", "conversation__store").filter(
+        pk__in=message_ids
     )
-    if message is None or not message.text.strip():
-        document_remove(kind=DocumentKind.MESSAGE, object_ids=[message_id])
+    indexed = set()
+    for message in messages:
+        if _index(message):
+            indexed.add(message.pk)
+    document_remove(
+        kind=DocumentKind.MESSAGE, object_ids=[pk for pk in message_ids if pk not in indexed]
+    )
+    return len(indexed)
+
+
+def _index(message: Message) -> bool:
+    if not message.text.strip():
         return False
     conversation = message.conversation
     store = conversation.store

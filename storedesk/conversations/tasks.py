@@ -25,6 +25,14 @@ def index_message(message_id: int) -> None:
     message_reindex(message_id=message_id)
 
 
+@db_task()
+def index_messages(message_ids: list[int]) -> None:
+    """Index many messages at once (bulk-written history, e.g. the demo's)."""
+    from storedesk.conversations.search_index import messages_reindex
+
+    messages_reindex(message_ids=message_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_outbound() -> None:
     """Every minute: re-enqueue outbound messages stuck in ``queued``."""

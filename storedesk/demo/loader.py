@@ -94,7 +94,17 @@ def load_demo(*, seed: int = 7, now: datetime | None = None) -> DemoSummary:
         plan = build_plan(seed=seed, now=now, suffix=_free_suffix())
         _write(plan)
         articles = _load_help_centers(plan)
+        transaction.on_commit(_index_history)
     return dataclasses.replace(DemoSummary.of(plan), articles=articles)
+
+
+def _index_history() -> None:
+    """Queue the search indexing of the bulk-written messages (the worker does it)."""
+    from storedesk.conversations.tasks import index_messages
+
+    ids = list(Message.objects.order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), 500):
+        index_messages(ids[start : start + 500])
 
 
 HELP_CENTERS = Path(__file__).resolve().parent / "fixtures"

@@ -6,7 +6,7 @@ import sys
 import time
 
 
-def reindex_command(*, store_slug: str | None = None, kinds=("article",)) -> int:
+def reindex_command(*, store_slug: str | None = None, kinds=("article", "message")) -> int:
     """Rebuild the search index of every store (or one), showing progress on stderr."""
     from storedesk.helpcenter.indexing import article_reindex
     from storedesk.helpcenter.models import Article
@@ -40,7 +40,27 @@ def reindex_command(*, store_slug: str | None = None, kinds=("article",)) -> int
             translations += article_reindex(article_id=article_id)
             progress.step()
         progress.done(f"{translations} published translations indexed")
+    if "message" in kinds:
+        from storedesk.conversations.models import Message
+        from storedesk.conversations.search_index import messages_reindex
+
+        message_ids = list(
+            Message.objects.filter(store_id__in=store_ids)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        progress = Progress("messages", len(message_ids))
+        indexed = 0
+        for start in range(0, len(message_ids), BATCH):
+            batch = message_ids[start : start + BATCH]
+            indexed += messages_reindex(message_ids=batch)
+            for _ in batch:
+                progress.step()
+        progress.done(f"{indexed} messages with text indexed")
     return 0
+
+
+BATCH = 500
 
 
 class Progress:
