@@ -77,6 +77,9 @@ def chromium():
 
     # Playwright's sync API keeps an event loop on this thread; the test body still uses the
     # ORM synchronously, which is safe here because nothing else runs on that loop.
+    # Playwright's loop stays on this thread for the whole session, so this permission must
+    # too; tests that check async safety (websockets) therefore run before the browser ones
+    # (pytest's path order: core/ before helpcenter/, inboxes/ and web/).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from storedesk.conversations import services
 from storedesk.conversations.enums import DeliveryStatus
+from storedesk.search.indexing import INDEXING_PRIORITY
 
 
 @db_task()
@@ -18,14 +19,14 @@ def deliver_message(message_id: int) -> None:
         deliver_message.schedule(args=(message_id,), delay=services.retry_delay_seconds(attempts))
 
 
-@db_task()
+@db_task(priority=INDEXING_PRIORITY)
 def index_message(message_id: int) -> None:
     from storedesk.conversations.search_index import message_reindex
 
     message_reindex(message_id=message_id)
 
 
-@db_task()
+@db_task(priority=INDEXING_PRIORITY)
 def index_messages(message_ids: list[int]) -> None:
     """Index many messages at once (bulk-written history, e.g. the demo's)."""
     from storedesk.conversations.search_index import messages_reindex

@@ -21,6 +21,9 @@ from storedesk.search.passages import Passage
 
 # A title term counts this many times a body term (in BM25's term frequency and length).
 TITLE_WEIGHT = 3
+# Queue priority of indexing tasks: below the default (0), so receiving and sending
+# messages never wait behind a backlog of indexing (a new demo queues thousands).
+INDEXING_PRIORITY = -10
 
 
 def version_key(store_id: int) -> str:
