@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/catalog.js", TranslationCatalog.as_view(), name="js-catalog"),
     path("admin/", admin.site.urls),
     path("", include("storedesk.inboxes.adapters.webchat.urls")),
+    path("help/", include("storedesk.helpcenter.urls")),
     path("", include("storedesk.web.urls")),
 ]

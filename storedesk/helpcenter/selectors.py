@@ -73,7 +73,7 @@ def most_viewed(store, locale: str, limit: int = 5) -> list[ArticleTranslation]:
 
 def related_translations(article: Article, locale: str, limit: int = 5):
     """Related articles readable in ``locale`` (set by agents; else the same category's)."""
-    related = article.related.filter(visibility=Visibility.PUBLIC)
+    related = article.related.filter(visibility=Visibility.PUBLIC, store_id=article.store_id)
     if not related.exists() and article.category_id:
         related = Article.objects.filter(
             category_id=article.category_id, visibility=Visibility.PUBLIC

@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from storedesk.web.views import auth, contacts, conversation, inbox, public, settings_pages
+from storedesk.web.views import (
+    auth,
+    contacts,
+    conversation,
+    helpcenter,
+    inbox,
+    public,
+    settings_pages,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -49,9 +57,29 @@ urlpatterns = [
         conversation.message_raw,
         name="message-raw",
     ),
+    path(
+        "c/<int:conversation_id>/articles",
+        helpcenter.article_picker,
+        name="conversation-articles",
+    ),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:contact_id>/merge", contacts.contact_merge, name="contact-merge"),
+    path("helpcenter/", helpcenter.article_list, name="helpcenter"),
+    path("helpcenter/new", helpcenter.article_new, name="helpcenter-new"),
+    path("helpcenter/preview", helpcenter.article_preview, name="helpcenter-preview"),
+    path("helpcenter/categories/", helpcenter.category_list, name="helpcenter-categories"),
+    path("helpcenter/gaps/", helpcenter.content_gap_list, name="helpcenter-gaps"),
+    path(
+        "helpcenter/<int:article_id>/delete",
+        helpcenter.article_delete,
+        name="helpcenter-delete",
+    ),
+    path(
+        "helpcenter/<int:article_id>/<str:locale>/",
+        helpcenter.article_edit,
+        name="helpcenter-article",
+    ),
     path("settings/", settings_pages.settings_home, name="settings"),
     path("settings/stores/", settings_pages.settings_stores, name="settings-stores"),
     path("settings/stores/<int:store_id>/", settings_pages.settings_stores, name="settings-store"),

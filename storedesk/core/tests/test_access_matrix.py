@@ -332,8 +332,13 @@ PROJECT_URLS = {
     "i18n/setlang/": "Django's language switch (no data)",
     "i18n/catalog.js": "Django's JavaScript translation catalogue (no data)",
     "admin/": "Django admin (staff only)",
+    "help/": (
+        "the public help center (published translations of public articles only; another"
+        " store's, internal and draft articles are 404): helpcenter/tests/test_public_pages.py"
+    ),
     "": (
-        "storedesk.web.urls: the web interface's own tests; the chat widget's public pages"
+        "storedesk.web.urls: the web interface's own tests (the workspace's help center,"
+        " helpcenter/...: web/tests/test_helpcenter_pages.py); the chat widget's public pages"
         " (inboxes/adapters/webchat/urls.py): inboxes/tests/test_webchat.py"
     ),
 }

@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from storedesk.conversations.services import message_receive
 from storedesk.core.errors import DomainError, NotFound
+from storedesk.helpcenter.selectors import suggest_path
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.base import InboundRejected
 from storedesk.inboxes.selectors import inbox_by_public_token
@@ -42,7 +43,12 @@ def webform_page(request, token: str):
         else:
             context = {"store": inbox.store, "message": adapter.config.success_message}
             return render(request, "web/webform_done.html", context, status=201)
-    context = {"store": inbox.store, "values": values, "errors": errors}
+    context = {
+        "store": inbox.store,
+        "values": values,
+        "errors": errors,
+        "suggest_url": suggest_path(inbox.store),
+    }
     return render(request, "web/webform.html", context, status=422 if errors else 200)
 
 

@@ -22,6 +22,7 @@ from storedesk.conversations.views import attachment_response
 from storedesk.core.api import error_body
 from storedesk.core.errors import DomainError
 from storedesk.core.ratelimit import rate_allow
+from storedesk.helpcenter.selectors import suggest_path
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.webchat import service
 
@@ -124,6 +125,8 @@ def chat_frame(request, public_token: str):
             "max_upload_bytes": config.max_upload_bytes,
             "prechat": {"fields": config.prechat_fields, "required": config.prechat_required},
             "strings": strings,
+            # Help-center articles suggested while the visitor types a first question.
+            "suggest_url": suggest_path(inbox.store),
         },
     }
     response = render(request, "web/chat/frame.html", context)

@@ -308,6 +308,24 @@
     });
   });
 
+  // --- Help-center suggestions while the first question is typed ---------------------------
+
+  if (config.suggest_url && window.StoredeskSuggest) {
+    var composerSuggestions = StoredeskSuggest.attach(input, $("composer-suggestions"), {
+      url: config.suggest_url,
+      locale: config.locale,
+      source: "widget",
+      // Only before the conversation has messages: later the visitor is talking to us.
+      enabled: function () { return !list.querySelector("li:not(.greeting)"); },
+    });
+    composer.addEventListener("submit", function () { composerSuggestions.clear(); });
+    StoredeskSuggest.attach(offline.querySelector("textarea"), $("offline-suggestions"), {
+      url: config.suggest_url,
+      locale: config.locale,
+      source: "widget",
+    });
+  }
+
   // --- Pre-chat and offline forms ---------------------------------------------------------
 
   prechat.addEventListener("submit", function (event) {

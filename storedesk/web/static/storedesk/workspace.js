@@ -189,6 +189,14 @@
     }
   }
 
+  /* Put "title: url" of a help-center article into the textarea where the cursor was. */
+  function insertArticleLink(textarea, start, end, title, url) {
+    const before = textarea.value.slice(0, start);
+    const gap = before && !/\s$/.test(before) ? " " : "";
+    textarea.setRangeText(`${gap}${title}: ${url}`, start, end, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   if (composer) {
     const textarea = composer.querySelector("textarea");
     const error = document.getElementById("composer-error");
@@ -218,6 +226,39 @@
       error.textContent = event.detail.xhr.responseText || gettext("Could not send. Try again.");
       error.hidden = false;
     });
+    const picker = document.getElementById("article-picker");
+    const pickerButton = composer.querySelector("[data-action=article-picker]");
+    if (picker && pickerButton) {
+      const search = picker.querySelector("input[type=search]");
+      const results = document.getElementById("article-picker-results");
+      let start = 0;
+      let end = 0;
+      pickerButton.addEventListener("click", () => {
+        start = textarea.selectionStart;
+        end = textarea.selectionEnd;
+        picker.showModal();
+        search.focus();
+        if (!results.children.length) htmx.trigger(search, "picker-open");
+      });
+      results.addEventListener("click", (event) => {
+        const pick = event.target.closest("button.pick");
+        if (!pick) return;
+        insertArticleLink(textarea, start, end, pick.dataset.title, pick.dataset.url);
+        picker.close();
+        textarea.focus();
+      });
+      // Arrow keys move between the search box and the results; Enter picks.
+      picker.addEventListener("keydown", (event) => {
+        if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+        const picks = Array.from(results.querySelectorAll("button.pick"));
+        if (!picks.length) return;
+        event.preventDefault();
+        const index = picks.indexOf(document.activeElement);
+        const next = event.key === "ArrowDown" ? Math.min(index + 1, picks.length - 1) : index - 1;
+        if (next < 0) search.focus();
+        else picks[next].focus();
+      });
+    }
     const canned = composer.querySelector("select.canned");
     if (canned) {
       canned.addEventListener("change", () => {
@@ -279,7 +320,8 @@
 
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest("input, textarea, select, [contenteditable]");
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing || event.target.closest("dialog[open]")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const key = event.key;
     if (key === "/") {
       event.preventDefault();
