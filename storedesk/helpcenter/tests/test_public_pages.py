@@ -706,7 +706,7 @@ def test_home_shows_a_categorys_first_articles_and_links_to_the_rest(client, hel
         )  # fmt: skip
     body = client.get("/help/northwind/en/").content.decode()
     assert body.count("Question ") == 6 + 2  # the category's first six, every other one
-    assert 'href="/help/northwind/en/c/faq/">See all 7 articles</a>' in body
+    assert 'href="/help/northwind/en/c/faq/">See all articles (7)</a>' in body
     assert client.get("/help/northwind/en/c/faq/").content.decode().count("Question ") == 7
 
 
