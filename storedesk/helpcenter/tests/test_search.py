@@ -127,3 +127,20 @@ def test_hostile_queries_are_harmless(articles):
     for query in ['" OR 1=1 --', "NEAR(a b)", "*", "'; DROP TABLE x; --", "\x00\ud800", "x" * 5000]:
         search_articles(articles, query)  # must not raise
     assert search_articles(articles, "   ") == []
+
+
+def test_with_the_embedder_off_search_is_lexical_and_still_works(help_store, settings):
+    settings.SEARCH_EMBEDDER = "off"
+    with committed_events():
+        article_save(
+            store=help_store,
+            key="paypal",
+            locale="en",
+            title="Paying with PayPal",
+            body="Choose PayPal at checkout.",
+            publish=True,
+        )
+    assert not SearchDocument.objects.get(kind="article").passages.exclude(vector=b"").exists()
+    hits = search_articles(help_store, "can I pay with paypal")
+    assert keys(hits) == ["paypal"]
+    assert hits[0].semantic_rank is None and hits[0].lexical_rank == 1
