@@ -5,7 +5,7 @@ values are dotted paths of callables taking the event. Handlers run after commit
 order listed, and must be idempotent.
 """
 
-from storedesk.contacts.events import ContactMerged, ContactUpdated
+from storedesk.contacts.events import ContactCreated, ContactMerged, ContactUpdated
 from storedesk.conversations.events import ConversationEvent, MessageCreated
 from storedesk.helpcenter.events import ArticleChanged
 from storedesk.inboxes.events import InboundPayloadStored
@@ -18,8 +18,16 @@ HANDLERS: dict[type, list[str]] = {
         # Every message is indexed for the agents' search in a task.
         "storedesk.conversations.handlers.enqueue_search_indexing",
     ],
-    ContactUpdated: ["storedesk.core.realtime.publish_store_event"],
-    ContactMerged: ["storedesk.core.realtime.publish_store_event"],
+    # Contacts are indexed for the agents' search in a task.
+    ContactCreated: ["storedesk.contacts.handlers.enqueue_search_indexing"],
+    ContactUpdated: [
+        "storedesk.core.realtime.publish_store_event",
+        "storedesk.contacts.handlers.enqueue_search_indexing",
+    ],
+    ContactMerged: [
+        "storedesk.core.realtime.publish_store_event",
+        "storedesk.contacts.handlers.enqueue_search_indexing",
+    ],
     # Raw channel input is processed in a task once it is safely stored.
     InboundPayloadStored: ["storedesk.inboxes.handlers.enqueue_processing"],
     # A published, changed or removed article is (re-)indexed for search in a task.

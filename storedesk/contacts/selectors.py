@@ -1,7 +1,8 @@
 from django.db.models import Q, QuerySet
 
-from storedesk.accounts.selectors import scope_to_stores
+from storedesk.accounts.selectors import scope_to_stores, visible_store_ids
 from storedesk.contacts.models import Contact
+from storedesk.contacts.search_index import contacts_matching
 from storedesk.core.errors import NotFound
 
 
@@ -16,9 +17,16 @@ def contact_list(
             Q(email__iexact=email)
             | Q(identities__kind="email", identities__external_id=email.strip().lower())
         ).distinct()
+    q = q.replace("\x00", "")  # PostgreSQL refuses NUL even in a query parameter
     if q:
+        # Every word in the search index (name, addresses, phones, channel ids, notes; scoped
+        # inside its query), or part of the name, address or phone as typed.
+        matching = contacts_matching(q, store_ids=visible_store_ids(actor))
         contacts = contacts.filter(
-            Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q)
+            Q(pk__in=matching)
+            | Q(name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(phone__icontains=q)
         )
     return contacts.order_by("-id")
 

@@ -7,6 +7,7 @@ import dataclasses
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from storedesk.accounts.selectors import scope_to_stores, visible_store_ids
+from storedesk.contacts.search_index import contacts_matching
 from storedesk.conversations.models import (
     ActivityEvent,
     Attachment,
@@ -86,9 +87,12 @@ def conversation_list(
     if q:
         # Words in any message (the search index, scoped to the actor's stores inside its
         # query), or part of the subject or the contact's name or address.
-        matching = conversations_matching(q, store_ids=visible_store_ids(actor))
+        store_ids = visible_store_ids(actor)
+        matching = conversations_matching(q, store_ids=store_ids)
+        customers = contacts_matching(q, store_ids=store_ids)
         conversations = conversations.filter(
             Q(pk__in=matching)
+            | Q(contact_id__in=customers)
             | Q(subject__icontains=q)
             | Q(contact__name__icontains=q)
             | Q(contact__email__icontains=q)

@@ -6,7 +6,9 @@ import sys
 import time
 
 
-def reindex_command(*, store_slug: str | None = None, kinds=("article", "message")) -> int:
+def reindex_command(
+    *, store_slug: str | None = None, kinds=("article", "message", "contact")
+) -> int:
     """Rebuild the search index of every store (or one), showing progress on stderr."""
     from storedesk.helpcenter.indexing import article_reindex
     from storedesk.helpcenter.models import Article
@@ -57,6 +59,20 @@ def reindex_command(*, store_slug: str | None = None, kinds=("article", "message
             for _ in batch:
                 progress.step()
         progress.done(f"{indexed} messages with text indexed")
+    if "contact" in kinds:
+        from storedesk.contacts.models import Contact
+        from storedesk.contacts.search_index import contact_reindex
+
+        contact_ids = list(
+            Contact.objects.filter(store_id__in=store_ids)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        progress = Progress("contacts", len(contact_ids))
+        for contact_id in contact_ids:
+            contact_reindex(contact_id=contact_id)
+            progress.step()
+        progress.done(f"{len(contact_ids)} contacts indexed")
     return 0
 
 

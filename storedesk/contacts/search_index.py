@@ -1,0 +1,52 @@
+"""Contacts in the search index: name, addresses, phone numbers, channel ids and notes, so
+agents find a customer by any of them (a name typed without diacritics, one word of an
+address, a phone number's digits)."""
+
+from __future__ import annotations
+
+from storedesk.contacts.models import Contact
+from storedesk.search.analyzers import analyze_query, language_group
+from storedesk.search.indexing import document_index, document_remove
+from storedesk.search.lexical import ranked_parents
+from storedesk.search.models import DocumentKind
+from storedesk.stores.models import Store
+
+
+def contact_reindex(*, contact_id: int) -> bool:
+    """Index one contact (or drop it when it is gone). Returns whether it is indexed."""
+    contact = (
+        Contact.objects.select_related("store")
+        .prefetch_related("identities")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        document_remove(kind=DocumentKind.CONTACT, object_ids=[contact_id])
+        return False
+    store = contact.store
+    locale = contact.locale if contact.locale in store.locales else store.default_locale
+    ids = [identity.external_id for identity in contact.identities.all()]
+    document_index(
+        store_id=store.pk,
+        kind=DocumentKind.CONTACT,
+        object_id=contact.pk,
+        parent_id=contact.pk,
+        locale=locale,
+        title=contact.name,
+        body="\n".join(
+            part for part in [contact.email, contact.phone, *ids, contact.notes] if part
+        ),
+        embed=False,
+    )
+    return True
+
+
+def contacts_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
+    """Ids of contacts holding every word of ``query``, best first; ``store_ids`` ``None``:
+    every store."""
+    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
+    analyzers = {language_group(locale) for store in stores for locale in store.locales}
+    groups = [analyze_query(query, analyzer) for analyzer in sorted(analyzers)]
+    return ranked_parents(
+        kind=DocumentKind.CONTACT, store_ids=store_ids, term_groups=groups, limit=limit
+    )
