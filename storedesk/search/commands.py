@@ -10,8 +10,6 @@ def reindex_command(
     *, store_slug: str | None = None, kinds=("article", "message", "contact")
 ) -> int:
     """Rebuild the search index of every store (or one), showing progress on stderr."""
-    from storedesk.helpcenter.indexing import article_reindex
-    from storedesk.helpcenter.models import Article
     from storedesk.search.indexing import document_remove
     from storedesk.search.models import DocumentKind, SearchDocument
     from storedesk.stores.models import Store
@@ -24,11 +22,10 @@ def reindex_command(
             return 2
     store_ids = list(stores.values_list("id", flat=True))
     if "article" in kinds:
-        article_ids = list(
-            Article.objects.filter(store_id__in=store_ids)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        from storedesk.helpcenter.indexing import article_reindex
+        from storedesk.helpcenter.models import Article
+
+        article_ids = _ids(Article, store_ids)
         # Documents of articles deleted meanwhile.
         orphans = SearchDocument.objects.filter(
             kind=DocumentKind.ARTICLE, store_id__in=store_ids
@@ -36,47 +33,52 @@ def reindex_command(
         document_remove(
             kind=DocumentKind.ARTICLE, object_ids=list(orphans.values_list("object_id", flat=True))
         )
-        progress = Progress("articles", len(article_ids))
-        translations = 0
-        for article_id in article_ids:
-            translations += article_reindex(article_id=article_id)
-            progress.step()
-        progress.done(f"{translations} published translations indexed")
+        _run(
+            "articles",
+            article_ids,
+            lambda batch: sum(article_reindex(article_id=i) for i in batch),
+            "published translations indexed",
+            batch_size=1,
+        )
     if "message" in kinds:
         from storedesk.conversations.models import Message
         from storedesk.conversations.search_index import messages_reindex
 
-        message_ids = list(
-            Message.objects.filter(store_id__in=store_ids)
-            .order_by("id")
-            .values_list("id", flat=True)
+        _run(
+            "messages",
+            _ids(Message, store_ids),
+            lambda batch: messages_reindex(message_ids=batch),
+            "messages with text indexed",
         )
-        progress = Progress("messages", len(message_ids))
-        indexed = 0
-        for start in range(0, len(message_ids), BATCH):
-            batch = message_ids[start : start + BATCH]
-            indexed += messages_reindex(message_ids=batch)
-            for _ in batch:
-                progress.step()
-        progress.done(f"{indexed} messages with text indexed")
     if "contact" in kinds:
         from storedesk.contacts.models import Contact
         from storedesk.contacts.search_index import contact_reindex
 
-        contact_ids = list(
-            Contact.objects.filter(store_id__in=store_ids)
-            .order_by("id")
-            .values_list("id", flat=True)
+        _run(
+            "contacts",
+            _ids(Contact, store_ids),
+            lambda batch: sum(contact_reindex(contact_id=i) for i in batch),
+            "contacts indexed",
         )
-        progress = Progress("contacts", len(contact_ids))
-        for contact_id in contact_ids:
-            contact_reindex(contact_id=contact_id)
-            progress.step()
-        progress.done(f"{len(contact_ids)} contacts indexed")
     return 0
 
 
-BATCH = 500
+def _ids(model, store_ids) -> list[int]:
+    return list(
+        model.objects.filter(store_id__in=store_ids).order_by("id").values_list("id", flat=True)
+    )
+
+
+def _run(label: str, ids: list[int], index_batch, done: str, batch_size: int = 500) -> None:
+    """Index ``ids`` in batches (``index_batch`` returns how many it indexed), with progress."""
+    progress = Progress(label, len(ids))
+    indexed = 0
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        indexed += index_batch(batch)
+        for _ in batch:
+            progress.step()
+    progress.done(f"{indexed} {done}")
 
 
 class Progress:

@@ -56,7 +56,7 @@ def test_import_refuses_what_is_not_an_array(tmp_path, capsys):
     assert import_command(str(tmp_path / "missing.json"), "shop") == 2
 
 
-def test_reindex_rebuilds_articles_and_messages(tmp_path, capsys):
+def test_reindex_rebuilds_articles_messages_and_contacts(tmp_path, capsys):
     path = tmp_path / "articles.json"
     path.write_text(json.dumps(ITEMS[:3]), encoding="utf-8")
     import_command(str(path), "shop")
@@ -68,6 +68,8 @@ def test_reindex_rebuilds_articles_and_messages(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "articles: 2" in err and "3 published translations indexed" in err
     assert "1 messages with text indexed" in err
+    assert "1 contacts indexed" in err
+    assert SearchDocument.objects.filter(kind=DocumentKind.CONTACT).count() == 1
     assert SearchDocument.objects.filter(kind=DocumentKind.ARTICLE).count() == 3
     assert SearchDocument.objects.filter(kind=DocumentKind.MESSAGE).count() == 1
     assert reindex_command(store_slug="nope") == 2
