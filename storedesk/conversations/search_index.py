@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from storedesk.conversations.models import Message
 from storedesk.search.analyzers import analyze_query, language_group
-from storedesk.search.indexing import document_index, document_remove
+from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
 from storedesk.search.language import detect_language
 from storedesk.search.lexical import ranked_parents
 from storedesk.search.models import DocumentKind
@@ -20,40 +20,33 @@ def message_reindex(*, message_id: int) -> bool:
 
 
 def messages_reindex(*, message_ids) -> int:
-    """Index these messages (dropping those gone or without text); returns how many are
-    indexed."""
+    """Index these messages in one statement (dropping those gone or without text); returns
+    how many are indexed."""
     message_ids = list(message_ids)
     messages = Message.objects.select_related("conversation", "conversation__store").filter(
         pk__in=message_ids
     )
-    indexed = set()
-    for message in messages:
-        if _index(message):
-            indexed.add(message.pk)
-    document_remove(
-        kind=DocumentKind.MESSAGE, object_ids=[pk for pk in message_ids if pk not in indexed]
-    )
-    return len(indexed)
-
-
-def _index(message: Message) -> bool:
-    if not message.text.strip():
-        return False
-    conversation = message.conversation
-    store = conversation.store
-    document_index(
-        store_id=store.pk,
-        kind=DocumentKind.MESSAGE,
-        object_id=message.pk,
-        parent_id=conversation.pk,
-        locale=_locale(message.text, conversation.language, store),
-        title="",
-        body=message.text,
-        created_at=message.created_at,
-        # Messages are matched word for word for now; vectors would cost ~10 ms each.
-        embed=False,
-    )
-    return True
+    items = [
+        WordsOnly(
+            store_id=message.conversation.store_id,
+            kind=DocumentKind.MESSAGE,
+            object_id=message.pk,
+            parent_id=message.conversation_id,
+            locale=_locale(message.text, message.conversation.language, message.conversation.store),
+            title="",
+            body=message.text,
+            created_at=message.created_at,
+        )
+        for message in messages
+        if message.text.strip()
+    ]
+    # Messages are matched word for word for now; vectors would cost ~10 ms each.
+    documents_index_words(items)
+    indexed = {item.object_id for item in items}
+    gone = [pk for pk in message_ids if pk not in indexed]
+    if gone:
+        document_remove(kind=DocumentKind.MESSAGE, object_ids=gone)
+    return len(items)
 
 
 def _locale(text: str, language: str, store: Store) -> str:

@@ -7,6 +7,7 @@ article takes tens of milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -57,17 +58,21 @@ def document_index(
     passages: Sequence[Passage] | None = None,
     created_at: datetime | None = None,
     embed: bool = True,
-) -> SearchDocument:
+) -> None:
     """Index (or re-index) one object. ``title`` and ``body`` are plain text in ``locale``;
     ``passages`` are embedded when an embedder is configured and ``embed`` is on (none
-    given: the body is one passage)."""
+    given: the body is one passage). Without ``embed`` only the words are indexed
+    (:func:`documents_index_words`)."""
     analyzer = language_group(locale or "")
     title_terms = analyze(title, analyzer)
     body_terms = analyze(body, analyzer)
+    if not embed:
+        documents_index_words([
+            WordsOnly(store_id, kind, object_id, locale, title, body, parent_id, public, created_at)
+        ])  # fmt: skip
+        return
     if passages is None:
         passages = [Passage(heading=title[:300], text=body)] if body.strip() else []
-    if not embed:
-        passages = []
     vectors, embedder_name = _embed(passages, title)
     title_vector = _embed_title(title) if vectors is not None else b""
     with transaction.atomic():
@@ -103,7 +108,62 @@ def document_index(
             for position, passage in enumerate(passages)
         )
         transaction.on_commit(lambda: _bump_version(store_id))
-    return document
+
+
+@dataclass(frozen=True)
+class WordsOnly:
+    """An object to index by its words alone (no passages, no vectors)."""
+
+    store_id: int
+    kind: str
+    object_id: int
+    locale: str
+    title: str
+    body: str
+    parent_id: int | None = None
+    public: bool = False
+    created_at: datetime | None = None
+
+
+_WORD_FIELDS = [
+    "store_id", "parent_id", "locale", "analyzer", "public", "title_terms", "body_terms",
+    "term_count", "title_vector", "created_at", "indexed_at",
+]  # fmt: skip
+
+
+def documents_index_words(items: Sequence[WordsOnly]) -> None:
+    """Index many objects by their words in one statement (an upsert on kind and object):
+    the path for messages and contacts, where one object is cheap and there are millions."""
+    now = timezone.now()
+    rows = []
+    for item in items:
+        analyzer = language_group(item.locale or "")
+        title_terms = analyze(item.title, analyzer)
+        body_terms = analyze(item.body, analyzer)
+        rows.append(
+            SearchDocument(
+                store_id=item.store_id,
+                kind=item.kind,
+                object_id=item.object_id,
+                parent_id=item.parent_id,
+                locale=item.locale,
+                analyzer=analyzer,
+                public=item.public,
+                title_terms=" ".join(title_terms),
+                body_terms=" ".join(body_terms),
+                term_count=TITLE_WEIGHT * len(title_terms) + len(body_terms),
+                title_vector=b"",
+                created_at=item.created_at or now,
+                indexed_at=now,
+            )
+        )
+    if rows:
+        SearchDocument.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=_WORD_FIELDS,
+        )
 
 
 def document_remove(*, kind: str, object_ids: Iterable[int]) -> int:
