@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from storedesk.contacts.models import Contact
 from storedesk.search.analyzers import analyze_query, language_group
-from storedesk.search.indexing import document_index, document_remove
+from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
 from storedesk.search.lexical import ranked_parents
 from storedesk.search.models import DocumentKind
 from storedesk.stores.models import Store
@@ -14,19 +14,32 @@ from storedesk.stores.models import Store
 
 def contact_reindex(*, contact_id: int) -> bool:
     """Index one contact (or drop it when it is gone). Returns whether it is indexed."""
-    contact = (
+    return contacts_reindex(contact_ids=[contact_id]) == 1
+
+
+def contacts_reindex(*, contact_ids) -> int:
+    """Index these contacts in one statement (dropping those gone); returns how many are
+    indexed."""
+    contact_ids = list(contact_ids)
+    contacts = (
         Contact.objects.select_related("store")
         .prefetch_related("identities")
-        .filter(pk=contact_id)
-        .first()
+        .filter(pk__in=contact_ids)
     )
-    if contact is None:
-        document_remove(kind=DocumentKind.CONTACT, object_ids=[contact_id])
-        return False
+    items = [_document(contact) for contact in contacts]
+    documents_index_words(items)
+    indexed = {item.object_id for item in items}
+    gone = [pk for pk in contact_ids if pk not in indexed]
+    if gone:
+        document_remove(kind=DocumentKind.CONTACT, object_ids=gone)
+    return len(items)
+
+
+def _document(contact: Contact) -> WordsOnly:
     store = contact.store
     locale = contact.locale if contact.locale in store.locales else store.default_locale
     ids = [identity.external_id for identity in contact.identities.all()]
-    document_index(
+    return WordsOnly(
         store_id=store.pk,
         kind=DocumentKind.CONTACT,
         object_id=contact.pk,
@@ -36,9 +49,7 @@ def contact_reindex(*, contact_id: int) -> bool:
         body="\n".join(
             part for part in [contact.email, contact.phone, *ids, contact.notes] if part
         ),
-        embed=False,
     )
-    return True
 
 
 def contacts_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:

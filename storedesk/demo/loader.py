@@ -99,12 +99,15 @@ def load_demo(*, seed: int = 7, now: datetime | None = None) -> DemoSummary:
 
 
 def _index_history() -> None:
-    """Queue the search indexing of the bulk-written messages (the worker does it)."""
+    """Queue the search indexing of the bulk-written contacts and messages (the worker does
+    it)."""
+    from storedesk.contacts.tasks import index_contacts
     from storedesk.conversations.tasks import index_messages
 
-    ids = list(Message.objects.order_by("id").values_list("id", flat=True))
-    for start in range(0, len(ids), 500):
-        index_messages(ids[start : start + 500])
+    for task, model in ((index_contacts, Contact), (index_messages, Message)):
+        ids = list(model.objects.order_by("id").values_list("id", flat=True))
+        for start in range(0, len(ids), 500):
+            task(ids[start : start + 500])
 
 
 HELP_CENTERS = Path(__file__).resolve().parent / "fixtures"

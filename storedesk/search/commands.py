@@ -52,12 +52,12 @@ def reindex_command(
         )
     if "contact" in kinds:
         from storedesk.contacts.models import Contact
-        from storedesk.contacts.search_index import contact_reindex
+        from storedesk.contacts.search_index import contacts_reindex
 
         _run(
             "contacts",
             _ids(Contact, store_ids),
-            lambda batch: sum(contact_reindex(contact_id=i) for i in batch),
+            lambda batch: contacts_reindex(contact_ids=batch),
             "contacts indexed",
         )
     return 0

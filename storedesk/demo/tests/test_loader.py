@@ -470,3 +470,16 @@ def test_each_store_has_a_searchable_help_center_in_its_languages(demo, settings
     assert hits and hits[0].article.key == "returns"
     hits = search_articles(electronics, "发票怎么开", mode="lexical")
     assert hits and hits[0].article.key == "fapiao-invoices"
+
+
+def test_the_bulk_written_history_is_indexed_for_search(demo, settings):
+    from storedesk.demo.loader import _index_history
+    from storedesk.search.models import DocumentKind, SearchDocument
+
+    settings.SEARCH_EMBEDDER = "off"
+    _index_history()  # what the worker runs after the demo's commit (tasks run inline here)
+    documents = SearchDocument.objects.filter(kind=DocumentKind.MESSAGE)
+    assert documents.count() == Message.objects.exclude(text="").count()
+    assert SearchDocument.objects.filter(kind=DocumentKind.CONTACT).count() == (
+        Contact.objects.count()
+    )
