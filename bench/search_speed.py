@@ -1506,10 +1506,16 @@ def helper_queries(options: dict) -> dict:
             if not ranked:
                 continue
             sql, params = ranked
-            body = sql.split(" FROM ", 1)[1].split(" ORDER BY ")[0]
-            _, rows = _timed(cursor, "SELECT count(*) FROM " + body, params)
-            item["matching_documents"] = rows[0][0]
-        top = next((item for item in slowest if "matching_documents" in item), None)
+            try:  # reads the shape of ranked_parents' SQL: report, never lose the run
+                body = sql.split(" FROM ", 1)[1].split(" ORDER BY ")[0]
+                _, rows = _timed(cursor, "SELECT count(*) FROM " + body, params)
+                item["matching_documents"] = rows[0][0]
+            except Exception as exc:
+                item["matching_documents_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        top = next(
+            (item for item in slowest if (item["lang"], item["query"], item["scope"]) in sql_of),
+            None,
+        )
         explain = {}
         if top:
             sql, params = sql_of[(top["lang"], top["query"], top["scope"])]
@@ -1529,11 +1535,14 @@ def helper_queries(options: dict) -> dict:
                     " ".join(str(v) for v in row) for row in cursor.fetchall()
                 ]
             # The same rows without the ranking: the database may stop at the window.
-            unranked = sql.split(" ORDER BY ")[0] + " LIMIT " + sql.rsplit(" LIMIT ", 1)[1]
-            timings = [_timed(cursor, unranked, params)[0] for _ in range(3)]
             ranked_times = [_timed(cursor, sql, params)[0] for _ in range(3)]
             explain["sql_ranked_ms"] = round(statistics.median(ranked_times), 1)
-            explain["sql_unranked_ms"] = round(statistics.median(timings), 1)
+            try:  # reads the shape of ranked_parents' SQL: report, never lose the run
+                unranked = sql.split(" ORDER BY ")[0] + " LIMIT " + sql.rsplit(" LIMIT ", 1)[1]
+                timings = [_timed(cursor, unranked, params)[0] for _ in range(3)]
+                explain["sql_unranked_ms"] = round(statistics.median(timings), 1)
+            except Exception as exc:
+                explain["sql_unranked_error"] = f"{type(exc).__name__}: {exc}"[:300]
 
     sizes = {}
     with connection.cursor() as cursor:
