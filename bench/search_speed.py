@@ -1855,7 +1855,7 @@ def print_table(report: dict) -> None:
             print(
                 f"  {name}: plan of {explain['query']!r} ({explain['lang']}/{explain['scope']}); "
                 f"SQL ranked {explain['sql_ranked_ms']} ms, without ORDER BY "
-                f"{explain['sql_unranked_ms']} ms"
+                f"{explain.get('sql_unranked_ms', 'n/a')} ms"
             )
             for line in explain["plan_summary"]:
                 print(f"      {line}")
