@@ -5,11 +5,9 @@ address, a phone number's digits)."""
 from __future__ import annotations
 
 from storedesk.contacts.models import Contact
-from storedesk.search.analyzers import analyze_query, language_group
 from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
-from storedesk.search.lexical import ranked_parents
+from storedesk.search.lexical import parents_matching
 from storedesk.search.models import DocumentKind
-from storedesk.stores.models import Store
 
 
 def contact_reindex(*, contact_id: int) -> bool:
@@ -55,9 +53,4 @@ def _document(contact: Contact) -> WordsOnly:
 def contacts_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
     """Ids of contacts holding every word of ``query``, best first; ``store_ids`` ``None``:
     every store."""
-    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
-    analyzers = {language_group(locale) for store in stores for locale in store.locales}
-    groups = [analyze_query(query, analyzer) for analyzer in sorted(analyzers)]
-    return ranked_parents(
-        kind=DocumentKind.CONTACT, store_ids=store_ids, term_groups=groups, limit=limit
-    )
+    return parents_matching(query, kind=DocumentKind.CONTACT, store_ids=store_ids, limit=limit)

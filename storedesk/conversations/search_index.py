@@ -5,10 +5,9 @@ store's). Agents' inbox search finds conversations through it."""
 from __future__ import annotations
 
 from storedesk.conversations.models import Message
-from storedesk.search.analyzers import analyze_query, language_group
 from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
-from storedesk.search.language import detect_language
-from storedesk.search.lexical import ranked_parents
+from storedesk.search.language import detect_language, matching_locale
+from storedesk.search.lexical import parents_matching
 from storedesk.search.models import DocumentKind
 from storedesk.stores.models import Store
 
@@ -50,26 +49,18 @@ def messages_reindex(*, message_ids) -> int:
 
 
 def _locale(text: str, language: str, store: Store) -> str:
+    """The store locale a message is analyzed in: its conversation's language, else the one
+    detected among the store's, else the store's default."""
     locales = store.locales
-    if language:
-        for locale in locales:
-            if language_group(locale) == language_group(language):
-                return locale
-    detected = detect_language(text, candidates=locales)
-    if detected:
-        for locale in locales:
-            if language_group(locale) == language_group(detected):
-                return locale
-    return store.default_locale
+    found = matching_locale(language, locales) if language else None
+    if found is None:
+        detected = detect_language(text, candidates=locales)
+        found = matching_locale(detected, locales) if detected else None
+    return found or store.default_locale
 
 
 def conversations_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
     """Ids of conversations whose messages hold every word of ``query`` (analyzed for each
     language of the stores in scope), best match first. ``store_ids`` ``None``: every
     store."""
-    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
-    analyzers = {language_group(locale) for store in stores for locale in store.locales}
-    groups = [analyze_query(query, analyzer) for analyzer in sorted(analyzers)]
-    return ranked_parents(
-        kind=DocumentKind.MESSAGE, store_ids=store_ids, term_groups=groups, limit=limit
-    )
+    return parents_matching(query, kind=DocumentKind.MESSAGE, store_ids=store_ids, limit=limit)

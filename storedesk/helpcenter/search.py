@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storedesk.helpcenter.models import Article, ArticleTranslation, TranslationStatus
-from storedesk.search.analyzers import analyze_query, language_group
+from storedesk.search.analyzers import analyze_query
 from storedesk.search.highlight import snippet
-from storedesk.search.language import detect_language
+from storedesk.search.language import detect_language, matching_locale
 from storedesk.search.lexical import Scope, lexical_search
 from storedesk.search.models import DocumentKind, SearchPassage
 from storedesk.search.semantic import semantic_search
@@ -63,7 +63,7 @@ def search_articles(
         return []
     locales = tuple(store.locales)
     detected = detect_language(query, candidates=locales)
-    query_locale = _matching_locale(detected, locales) if detected else None
+    query_locale = matching_locale(detected, locales) if detected else None
     reader_locale = locale or query_locale or store.default_locale
     scope_args = {"store_id": store.pk, "kind": DocumentKind.ARTICLE}
     public_only = not include_internal
@@ -81,7 +81,7 @@ def search_articles(
     semantic = []
     if mode in ("fused", "semantic"):
         scope = Scope(**scope_args, public_only=public_only)
-        semantic = [hit for hit in semantic_search(scope, query, limit=50)]
+        semantic = semantic_search(scope, query, limit=50)
         if mode == "fused":
             semantic = [hit for hit in semantic if hit.score >= SEMANTIC_FLOOR]
 
@@ -111,14 +111,6 @@ def _boosted(semantic, lexical) -> list[tuple[int, float]]:
     for hit in semantic:
         scores.setdefault(hit.parent_id, hit.score + LEXICAL_BOOST * boost.get(hit.parent_id, 0.0))
     return sorted(scores.items(), key=lambda item: -item[1])
-
-
-def _matching_locale(language: str, locales: tuple[str, ...]) -> str | None:
-    group = language_group(language)
-    for locale in locales:
-        if language_group(locale) == group:
-            return locale
-    return None
 
 
 def _first_per_article(article_ids) -> list[int]:

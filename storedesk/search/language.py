@@ -155,3 +155,12 @@ def _identifier(labels: frozenset[str] | None):
     identifier = copy.copy(_model)
     identifier.set_languages(sorted(labels))
     return identifier
+
+
+def matching_locale(language: str, locales) -> str | None:
+    """The first of ``locales`` in ``language``'s analyzer group ("sr" matches "hr",
+    "zh-TW" matches "zh-hans"), or ``None``."""
+    from storedesk.search.analyzers import language_group
+
+    group = language_group(language)
+    return next((locale for locale in locales if language_group(locale) == group), None)

@@ -195,3 +195,15 @@ def ranked_parents(
         cursor.execute(sql, arguments)
         parents = [row[0] for row in cursor.fetchall()]
     return list(dict.fromkeys(p for p in parents if p is not None))[:limit]
+
+
+def parents_matching(query: str, *, kind: str, store_ids, limit: int = 500) -> list[int]:
+    """:func:`ranked_parents` for a query as typed: analyzed once per language of the stores
+    in scope (``store_ids`` ``None``: every store), any language's reading may match."""
+    from storedesk.search.analyzers import analyze_query, language_group
+    from storedesk.stores.models import Store
+
+    stores = Store.objects.all() if store_ids is None else Store.objects.filter(pk__in=store_ids)
+    analyzers = {language_group(locale) for store in stores for locale in store.locales}
+    groups = [analyze_query(query, analyzer) for analyzer in sorted(analyzers)]
+    return ranked_parents(kind=kind, store_ids=store_ids, term_groups=groups, limit=limit)
