@@ -427,12 +427,64 @@ def print_table(name: str, results: dict, reference: dict[str, float]) -> None:
     sys.stdout.flush()
 
 
+LEARNING_SETS = {"own": OWN_SET, "heldout": HELDOUT_SET}
+LEARNING_READERS = 2  # different readers asking each learned query (LEARN_MIN_READERS)
+
+
+def learn_from(store, path: Path) -> dict:
+    """Readers ask the answerable queries of ``path`` on the help-center search page and,
+    when the right article is among the ten results, open it: ``LEARNING_READERS`` readers
+    each, through the product's own services (``search_record``, ``search_click``), so the
+    help center learns those questions as it would in use."""
+    from storedesk.helpcenter.models import ArticleQuestion, SearchSource
+    from storedesk.helpcenter.search import search_articles
+    from storedesk.helpcenter.services import search_click, search_record
+
+    raw = json.loads(path.read_text(encoding="utf-8"))["queries"]
+    asked = found = 0
+    started = time.monotonic()
+    for query in raw:
+        if not query["expected"]:
+            continue
+        asked += 1
+        for reader in range(LEARNING_READERS):
+            hits = search_articles(store, query["q"], limit=10)
+            article = next((h.article for h in hits if h.article.key == query["expected"]), None)
+            search_id = search_record(
+                store=store,
+                source=SearchSource.HELP_CENTER,
+                locale="",
+                query=query["q"],
+                hits=hits,
+                reader=f"bench-reader-{reader}",
+            )
+            if article is not None:
+                search_click(store=store, search_id=search_id, article_id=article.pk)
+                found += reader == 0
+    learned = ArticleQuestion.objects.filter(store=store, active=True).count()
+    seconds = time.monotonic() - started
+    log(f"learned {learned} questions from {asked} queries ({found} found) in {seconds:.0f} s")
+    return {
+        "source": str(path.relative_to(BENCH_DIR)),
+        "asked": asked,
+        "found": found,
+        "learned": learned,
+    }
+
+
 def run_set(name: str, args) -> dict:
     from django.conf import settings
 
     log(f"{name}: building")
     started = time.monotonic()
     evalset = LOADERS[name](args)
+    if args.learn_from:
+        if name not in LEARNING_SETS:
+            raise SystemExit("--learn-from applies to the own and heldout sets")
+        evalset.about["learned"] = learn_from(
+            evalset.queries[0].store, LEARNING_SETS[args.learn_from]
+        )
+        name = f"{name}-learned-from-{args.learn_from}"
     queries = evalset.queries
     if args.limit and len(queries) > args.limit:
         keep = set(random.Random(args.seed).sample(range(len(queries)), args.limit))
@@ -500,6 +552,11 @@ def main(argv=None) -> int:
         help="OpenMP threads of the embedding engine (default: the environment's, else all cores)",
     )
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--learn-from",
+        choices=sorted(LEARNING_SETS),
+        help="own/heldout: first let readers teach the help center this set's questions",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read when the engine loads

@@ -201,10 +201,58 @@ class HelpSearch(models.Model):
     clicked = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who searched (``services.reader_key``; empty when unknown): a question is learned
+    # from the clicks of several different readers, never from one.
+    reader = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["store", "created_at"], name="helpcenter_search_time")]
+        indexes = [
+            models.Index(fields=["store", "created_at"], name="helpcenter_search_time"),
+            models.Index(fields=["clicked", "normalized"], name="helpcenter_search_clicked"),
+        ]
 
     def __str__(self):
         return self.query
+
+
+class QuestionSource(models.TextChoices):
+    AGENT = "agent", _("Written by an agent")
+    READERS = "readers", _("Learned from readers")
+
+
+class ArticleQuestion(models.Model):
+    """A question this article answers, in the words readers use ("where is my parcel" for
+    "Track your order"). Search matches a reader's question against these as well as the
+    article's text, in every language. Agents write them; the help center also learns them
+    from searches whose readers opened this article (``LEARN_MIN_READERS`` different readers
+    asking the same thing), and an agent can reject a learned one."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="questions")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    locale = models.CharField(max_length=16)
+    text = models.CharField(max_length=200)
+    # As ``HelpSearch.normalized``: the same question however it is spelt.
+    normalized = models.CharField(max_length=300)
+    source = models.CharField(max_length=10, choices=QuestionSource.choices)
+    # Learned questions: how many different readers asked it and opened this article.
+    readers = models.PositiveIntegerField(default=0)
+    # Used by search: agents' at once, learned ones from enough readers, rejected never.
+    active = models.BooleanField(default=False)
+    rejected = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-active", "-readers", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "normalized"], name="helpcenter_question_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.text

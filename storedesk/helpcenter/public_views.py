@@ -416,7 +416,12 @@ def search(request, store: str, locale: str):
         search_id = None
         if request.method == "GET":
             search_id = services.search_record(
-                store=store_, source=SearchSource.HELP_CENTER, locale=locale, query=query, hits=hits
+                store=store_,
+                source=SearchSource.HELP_CENTER,
+                locale=locale,
+                query=query,
+                hits=hits,
+                reader=_reader(request),
             )
         results = []
         for hit in hits:
@@ -555,7 +560,12 @@ def suggest(request, store: str):
         store_, search_articles(store_, query, locale=locale, limit=MAX_SUGGESTIONS)
     )[:MAX_SUGGESTIONS]
     search_id = services.search_record(
-        store=store_, source=source, locale=locale or "", query=query, hits=hits
+        store=store_,
+        source=source,
+        locale=locale or "",
+        query=query,
+        hits=hits,
+        reader=_reader(request),
     )
     articles = [
         {

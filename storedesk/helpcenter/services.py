@@ -225,10 +225,11 @@ class ImportSummary:
 def articles_import(
     *, store_slug: str, items, actor=None, publish: bool = True, store_name: str = ""
 ) -> ImportSummary:
-    """Load ``[{"slug", "title", "body", "locale"?, "category"?}, ...]`` into the store
-    ``store_slug`` (created when missing). Items sharing a slug are translations of one
-    article; an item's locale defaults to the store's. A bad item is reported by index and
-    skipped; the others are saved."""
+    """Load ``[{"slug", "title", "body", "locale"?, "category"?, "questions"?}, ...]`` into
+    the store ``store_slug`` (created when missing). Items sharing a slug are translations
+    of one article; an item's locale defaults to the store's; ``questions`` are questions
+    the article answers, in the item's language (``helpcenter.questions``). A bad item is
+    reported by index and skipped; the others are saved."""
     from storedesk.stores.services import store_create
 
     if not isinstance(items, list):
@@ -263,22 +264,31 @@ def _import_item(store, item, actor, publish, summary) -> ArticleTranslation:
     if locale not in store.supported_locales:
         store.supported_locales = [*store.supported_locales, locale]
         store.save(update_fields=["supported_locales", "updated_at"])
+    questions = item.get("questions") or []
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise ValidationError("Expected a list of questions (strings).", field="questions")
     category = None
     if item.get("category"):
         if not isinstance(item["category"], str) or not item["category"].strip():
             raise ValidationError("Expected a category name.", field="category")
         category = _import_category(store, item["slug"], locale, item["category"].strip(), summary)
-    return article_save(
-        store=store,
-        key=item["slug"],
-        slug=item["slug"],
-        locale=locale,
-        title=item["title"],
-        body=item["body"],
-        category=category,
-        actor=actor,
-        publish=publish,
-    )
+    from storedesk.helpcenter.questions import question_add
+
+    with transaction.atomic():
+        translation = article_save(
+            store=store,
+            key=item["slug"],
+            slug=item["slug"],
+            locale=locale,
+            title=item["title"],
+            body=item["body"],
+            category=category,
+            actor=actor,
+            publish=publish,
+        )
+        for text in questions:
+            question_add(article=translation.article, locale=locale, text=text, actor=actor)
+    return translation
 
 
 def _import_category(store, article_slug: str, locale: str, name: str, summary) -> Category:
@@ -360,32 +370,43 @@ def _count_vote(article: Article, helpful: bool, delta: int) -> None:
     Article.objects.filter(pk=article.pk).update(**{column: F(column) + delta})
 
 
-def search_record(*, store: Store, source: str, locale: str, query: str, hits) -> int:
+def search_record(
+    *, store: Store, source: str, locale: str, query: str, hits, reader: str = ""
+) -> int:
     """Log a reader's search or suggestion request and the articles shown; returns its id
-    (clicks refer to it)."""
+    (clicks refer to it). ``reader`` is ``reader_key``'s, when known: clicks of different
+    readers teach the help center questions (``storedesk.helpcenter.questions``)."""
     from storedesk.helpcenter.models import HelpSearch
-    from storedesk.search.analyzers import analyze_query
+    from storedesk.helpcenter.questions import normalized_question
 
     query = " ".join(query.split())[:300]
-    normalized = " ".join(sorted(set(analyze_query(query, locale or store.default_locale))))
     return HelpSearch.objects.create(
         store=store,
         source=source,
         locale=locale[:16],
         query=query,
-        normalized=(normalized or query.lower())[:300],
+        normalized=normalized_question(query, locale or store.default_locale),
         result_count=len(hits),
         shown=[hit.article.pk for hit in hits][:20],
+        reader=reader[:64],
     ).pk
 
 
 def search_click(*, store: Store, search_id: int, article_id: int) -> bool:
     """Record that the reader opened ``article_id`` from search ``search_id``; only an
-    article that search showed counts. Returns whether it was recorded."""
+    article that search showed counts, and only the first one the reader opened (what the
+    search answered, for content gaps and for learning the article's questions). Returns
+    whether it was recorded."""
     from storedesk.helpcenter.models import HelpSearch
+    from storedesk.helpcenter.questions import question_learn
 
     search = HelpSearch.objects.filter(pk=search_id, store=store).first()
     if search is None or article_id not in search.shown:
         return False
-    HelpSearch.objects.filter(pk=search.pk).update(clicked_id=article_id)
-    return True
+    first = HelpSearch.objects.filter(pk=search.pk, clicked__isnull=True).update(
+        clicked_id=article_id
+    )
+    if first:
+        search.clicked_id = article_id
+        question_learn(search=search)
+    return bool(first)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from storedesk.search.analyzers import analyze, language_group
 from storedesk.search.embedders import get_embedder
-from storedesk.search.models import SearchDocument, SearchPassage
+from storedesk.search.models import PassageRole, SearchDocument, SearchPassage
 from storedesk.search.passages import Passage
 
 # A title term counts this many times a body term (in BM25's term frequency and length).
@@ -58,15 +58,25 @@ def document_index(
     passages: Sequence[Passage] | None = None,
     created_at: datetime | None = None,
     embed: bool = True,
+    questions: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Index (or re-index) one object. ``title`` and ``body`` are plain text in ``locale``;
     ``passages`` are embedded when an embedder is configured and ``embed`` is on (none
     given: the body is one passage). Without ``embed`` only the words are indexed
-    (:func:`documents_index_words`)."""
+    (:func:`documents_index_words`).
+
+    ``questions`` are ``(locale, text)`` pairs the object is known to answer: embedded as
+    queries (semantic search compares them with the reader's question), and their words
+    count as body words when they are in the document's language."""
     analyzer = language_group(locale or "")
     title_terms = analyze(title, analyzer)
     body_terms = analyze(body, analyzer)
+    for question_locale, text in questions:
+        if language_group(question_locale) == analyzer:
+            body_terms += analyze(text, analyzer)
     if not embed:
+        same_language = [t for q_locale, t in questions if language_group(q_locale) == analyzer]
+        body = "\n".join([body, *same_language])
         documents_index_words([
             WordsOnly(store_id, kind, object_id, locale, title, body, parent_id, public, created_at)
         ])  # fmt: skip
@@ -75,6 +85,10 @@ def document_index(
         passages = [Passage(heading=title[:300], text=body)] if body.strip() else []
     vectors, embedder_name = _embed(passages, title)
     title_vector = _embed_title(title) if vectors is not None else b""
+    question_texts = list(dict.fromkeys(text for _, text in questions if text.strip()))
+    question_vectors = (
+        _embed_questions(question_texts) if vectors is not None and question_texts else None
+    )
     with transaction.atomic():
         document, _ = SearchDocument.objects.update_or_create(
             kind=kind,
@@ -107,6 +121,20 @@ def document_index(
             )
             for position, passage in enumerate(passages)
         )
+        if question_vectors is not None:
+            SearchPassage.objects.bulk_create(
+                SearchPassage(
+                    document=document,
+                    store_id=store_id,
+                    kind=kind,
+                    role=PassageRole.QUESTION,
+                    position=len(passages) + n,
+                    text=text,
+                    vector=question_vectors[n].tobytes(),
+                    embedder=embedder_name,
+                )
+                for n, text in enumerate(question_texts)
+            )
         transaction.on_commit(lambda: _bump_version(store_id))
 
 
@@ -192,6 +220,11 @@ def _embed(passages: Sequence[Passage], title: str) -> tuple[np.ndarray | None, 
         context = list(dict.fromkeys(context))
         texts.append(". ".join(context) + "\n" + passage.text if context else passage.text)
     return embedder.passages(texts), embedder.name
+
+
+def _embed_questions(texts: list[str]) -> np.ndarray:
+    embedder = get_embedder()
+    return np.stack([embedder.query(text).astype(np.float32) for text in texts])
 
 
 def _embed_title(title: str) -> bytes:

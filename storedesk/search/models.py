@@ -49,13 +49,21 @@ class SearchDocument(models.Model):
         return f"{self.kind} {self.object_id}"
 
 
+class PassageRole(models.TextChoices):
+    SECTION = "section"  # part of the document's text: matched and quoted
+    QUESTION = "question"  # a question the document answers: matched, never quoted
+
+
 class SearchPassage(models.Model):
     """A passage of a document (an article section, a message) with its embedding, for
-    semantic match and for quoting the relevant part in an answer."""
+    semantic match and for quoting the relevant part in an answer; or a question the
+    document is known to answer (written by an agent or learned from readers' clicks),
+    embedded as a query."""
 
     document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="passages")
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=DocumentKind.choices)
+    role = models.CharField(max_length=10, choices=PassageRole.choices, default=PassageRole.SECTION)
     position = models.PositiveIntegerField(default=0)
     heading = models.CharField(max_length=300, blank=True)
     text = models.TextField()

@@ -71,6 +71,11 @@ urlpatterns = [
     path("helpcenter/categories/", helpcenter.category_list, name="helpcenter-categories"),
     path("helpcenter/gaps/", helpcenter.content_gap_list, name="helpcenter-gaps"),
     path(
+        "helpcenter/<int:article_id>/questions",
+        helpcenter.article_questions,
+        name="helpcenter-questions",
+    ),
+    path(
         "helpcenter/<int:article_id>/delete",
         helpcenter.article_delete,
         name="helpcenter-delete",

@@ -26,7 +26,7 @@ from storedesk.conversations.models import ActivityEvent, Conversation, Message,
 from storedesk.demo.loader import DemoSummary, demo_loaded, load_demo
 from storedesk.demo.plan import build_plan
 from storedesk.helpcenter.indexing import article_reindex
-from storedesk.helpcenter.models import Article
+from storedesk.helpcenter.models import Article, ArticleQuestion
 from storedesk.helpcenter.search import search_articles
 from storedesk.inboxes.adapters import REGISTRY
 from storedesk.inboxes.models import Inbox
@@ -470,6 +470,12 @@ def test_each_store_has_a_searchable_help_center_in_its_languages(demo, settings
     assert hits and hits[0].article.key == "returns"
     hits = search_articles(electronics, "发票怎么开", mode="lexical")
     assert hits and hits[0].article.key == "fapiao-invoices"
+    # The fixtures' questions are imported as agents' questions, and their words are found.
+    questions = ArticleQuestion.objects.filter(store=electronics, active=True)
+    assert {q.locale for q in questions} == {"en", "zh-hans"}
+    assert questions.filter(article__key="refund-timing", text="退款怎么还没到").exists()
+    hits = search_articles(fashion, "stornirati", mode="lexical")
+    assert hits and hits[0].article.key == "change-or-cancel-an-order"
 
 
 def test_the_bulk_written_history_is_indexed_for_search(demo, settings):

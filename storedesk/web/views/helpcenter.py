@@ -44,11 +44,12 @@ from storedesk.accounts.selectors import scope_to_stores, visible_store_ids
 from storedesk.conversations.selectors import access_conversation
 from storedesk.core.errors import DomainError, NotFound, ValidationError
 from storedesk.core.pagination import SortKey, paginate
-from storedesk.helpcenter import services
+from storedesk.helpcenter import questions, services
 from storedesk.helpcenter.markdown import MAX_MARKDOWN_CHARS, render_html
 from storedesk.helpcenter.models import (
     Article,
     ArticleFeedback,
+    ArticleQuestion,
     ArticleTranslation,
     ArticleViewDay,
     Category,
@@ -450,6 +451,8 @@ def _editor_context(request, *, store, article, translation, locale, form) -> di
     yes, no = article.helpful_count, article.unhelpful_count
     context["feedback"] = {"yes": yes, "no": no, "ratio": _helpful_ratio(yes, no)}
     context["stats_days"] = STATS_DAYS
+    context["questions"] = list(article.questions.filter(rejected=False))
+    context["learn_min_readers"] = questions.LEARN_MIN_READERS
     return context
 
 
@@ -602,6 +605,36 @@ def article_delete(request, article_id: int):
     services.article_delete(article=article, actor=request.user)
     messages.success(request, _("Article deleted."))
     return redirect("helpcenter")
+
+
+@editor_required
+@require_POST
+def article_questions(request, article_id: int):
+    """Add a question the article answers (``text``, ``locale``), or stop search using one
+    (``remove`` = its id): an agent's is deleted, a learned one rejected for good."""
+    article = _article(request, article_id)
+    locale = request.POST.get("locale", "")
+    back = locale if locale in article.store.locales else article.store.default_locale
+    if "remove" in request.POST:
+        question = ArticleQuestion.objects.filter(
+            article=article, pk=_int(request.POST.get("remove"))
+        ).first()
+        if question is not None:
+            questions.question_remove(question=question, actor=request.user)
+            messages.success(request, _("Search no longer uses that question."))
+        return redirect(_editor_url(article.pk, back) + "#questions")
+    try:
+        questions.question_add(
+            article=article,
+            locale=request.POST.get("question_locale", "") or back,
+            text=request.POST.get("text", "")[: questions.MAX_QUESTION_CHARS * 2],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Question added: search uses it in a few seconds."))
+    return redirect(_editor_url(article.pk, back) + "#questions")
 
 
 @login_required
