@@ -25,11 +25,12 @@ B = 0.75
 # ranked_parents): recent conversations are what agents look for, and ranking every match
 # of a common word in a large store is what made such a search slow.
 RANKED_AT_MOST = 10_000
-# PostgreSQL reads the newest documents in spans of ids, the first this long and each next
-# one ``SPAN_GROWTH`` times longer, until ``RANKED_AT_LEAST`` matches are found (see
-# ``_ranked_postgres``).
-FIRST_SPAN = 50_000
-SPAN_GROWTH = 4
+# PostgreSQL reads the newest documents in spans of ids (see ``_ranked_postgres``): the
+# first this long, the next sized from the share of documents that matched so far (with
+# this much to spare), or this many times longer when none did.
+FIRST_SPAN = 20_000
+SPAN_MARGIN = 1.25
+SPAN_GROWTH = 16
 MAX_CANDIDATES = 5000
 _TABLE = SearchDocument._meta.db_table
 
@@ -196,29 +197,38 @@ def _ranked_postgres(query: str, where: str, params: list, *, enough: int) -> li
     """The parents of the newest matches of ``query``, ranked by ``ts_rank_cd``.
 
     Asking the GIN index for the newest matches of a word makes PostgreSQL read every match
-    from the table to sort them by id (or walk the primary key backwards through every
-    document until enough match): 200-300 ms for a word in 1-3 % of a million messages.
-    Spans of ids from the newest down, each ANDed with the GIN match (a BitmapAnd of the two
-    indexes), read only the matches in the span; they stop once ``enough`` (at most
-    ``RANKED_AT_MOST``) documents matched. A common word is done in the first span, a rare
-    one reaches the oldest documents in a few spans whose GIN bitmaps are small."""
+    from the table to sort them by id, or walk the primary key backwards through every
+    document until enough match: 200-300 ms for a word in 1-3 % of a million messages.
+    Instead, spans of ids from the newest down are read, each through the GIN index alone
+    (a rare word) or ANDed with the primary key's range (a common one), so only the span's
+    matches are read; it stops once ``enough`` documents matched. The next span is sized
+    from the share of documents that matched so far, so a common word takes one span, a
+    middle one two, and a rare one reaches the oldest documents in two or three.
+    ``RANKED_AT_MOST`` of the newest are ranked."""
+    sql = (
+        f"SELECT d.id, d.parent_id, ts_rank_cd(d.tsv, to_tsquery('simple', %s)) "  # noqa: S608
+        f"FROM {_TABLE} d WHERE d.tsv @@ to_tsquery('simple', %s){where} "
+        f"AND d.id > %s AND d.id <= %s"
+    )
+    found: list[tuple] = []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {_TABLE}")  # noqa: S608
-        top = cursor.fetchone()[0]
-        if top is None:
-            return []
-        sql = (
-            f"SELECT d.id, d.parent_id, ts_rank_cd(d.tsv, to_tsquery('simple', %s)) "  # noqa: S608
-            f"FROM {_TABLE} d WHERE d.tsv @@ to_tsquery('simple', %s){where} "
-            f"AND d.id > %s AND d.id <= %s ORDER BY d.id DESC LIMIT %s"
-        )
-        found: list[tuple] = []
+        top = cursor.fetchone()[0] or 0
         high, span = top, FIRST_SPAN
         while high > 0 and len(found) < enough:
             low = max(high - span, 0)
-            cursor.execute(sql, [query, query, *params, low, high, RANKED_AT_MOST - len(found)])
+            # No ORDER BY: with one, the planner walks the primary key through the span.
+            cursor.execute(sql, [query, query, *params, low, high])
             found += cursor.fetchall()
-            high, span = low, span * SPAN_GROWTH
+            high = low
+            if found:
+                share = len(found) / (top - high)
+                span = max(int(SPAN_MARGIN * (enough - len(found)) / share), 1)
+                span = min(span, SPAN_GROWTH * (top - high))
+            else:
+                span *= SPAN_GROWTH
+    if len(found) > RANKED_AT_MOST:
+        found = sorted(found, key=lambda row: -row[0])[:RANKED_AT_MOST]
     found.sort(key=lambda row: (-row[2], -row[0]))
     return list(dict.fromkeys(row[1] for row in found if row[1] is not None))
 
