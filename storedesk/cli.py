@@ -272,6 +272,20 @@ def cmd_helpcenter_search(args) -> int:
     )
 
 
+def cmd_assistant_classify(args) -> int:
+    _setup_django(args.home)
+    from storedesk.assistant.commands import classify_command
+
+    return classify_command(args.text, as_json=args.json)
+
+
+def cmd_assistant_eval(args) -> int:
+    _setup_django(args.home)
+    from storedesk.assistant.commands import eval_command
+
+    return eval_command(args.file)
+
+
 def cmd_search_reindex(args) -> int:
     _setup_django(args.home)
     from storedesk.search.commands import reindex_command
@@ -406,6 +420,20 @@ def build_parser() -> argparse.ArgumentParser:
     hc_search.add_argument("--limit", type=int, default=10)
     hc_search.add_argument("--home", default=argparse.SUPPRESS)
     hc_search.set_defaults(func=cmd_helpcenter_search)
+
+    assistant = add("assistant", None, "the assistant's understanding of messages")
+    assistant_sub = assistant.add_subparsers(dest="assistant_command", required=True)
+    classify = assistant_sub.add_parser("classify", help="the intent and language of a text")
+    classify.add_argument("text")
+    classify.add_argument("--json", action="store_true", help='print {"intent", ...} as JSON')
+    classify.add_argument("--home", default=argparse.SUPPRESS)
+    classify.set_defaults(func=cmd_assistant_classify)
+    evaluate = assistant_sub.add_parser(
+        "eval", help="accuracy on a TSV of text and intent (other columns: groups)"
+    )
+    evaluate.add_argument("file")
+    evaluate.add_argument("--home", default=argparse.SUPPRESS)
+    evaluate.set_defaults(func=cmd_assistant_eval)
 
     search = add("search", None, "the search index")
     search_sub = search.add_subparsers(dest="search_command", required=True)

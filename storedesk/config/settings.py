@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "storedesk.routing",
     "storedesk.search",
     "storedesk.helpcenter",
+    "storedesk.assistant",
     "storedesk.web",
 ]
 
