@@ -25,8 +25,10 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
 HASH_FEATURES = 2**18
-# The embedding's share against the two tf-idf blocks (each row-normalised to length 1).
-EMBEDDING_WEIGHT = 2.0
+# The embedding's share against the two tf-idf blocks (each row-normalised to length 1):
+# 3 beat 2 on Banking77 (+0.2 points), xSID trained in English and tested in Chinese (+12)
+# and the own set (+0.6 to +4.9); 4 lost on the own set.
+EMBEDDING_WEIGHT = 3.0
 MAX_CHARS = 1000  # a message is classified by its beginning; longer text is mostly quoting
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
