@@ -86,6 +86,8 @@ def test_agent_works_a_conversation_end_to_end(asgi_live_server, page, desk):
     # Assign to myself, then resolve.
     page.select_option("#assignee", label="Ana Kovač")
     expect(page.locator("#assignee")).to_have_value(str(desk["agent"].pk))
+    # The assignment swaps the controls; clicking Resolve before the swap lands races it.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.click("#resolve")
     expect(page.locator(".status-pill").first).to_have_text("Resolved")
 
