@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from storedesk.conversations.models import Message
 from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
-from storedesk.search.language import detect_language, matching_locale
+from storedesk.search.language import detected_locale, matching_locale
 from storedesk.search.lexical import parents_matching
 from storedesk.search.models import DocumentKind
 from storedesk.stores.models import Store
@@ -53,10 +53,7 @@ def _locale(text: str, language: str, store: Store) -> str:
     detected among the store's, else the store's default."""
     locales = store.locales
     found = matching_locale(language, locales) if language else None
-    if found is None:
-        detected = detect_language(text, candidates=locales)
-        found = matching_locale(detected, locales) if detected else None
-    return found or store.default_locale
+    return found or detected_locale(text, locales) or store.default_locale
 
 
 def conversations_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:

@@ -24,6 +24,7 @@ from storedesk.helpcenter.models import (
     HelpSearch,
     QuestionSource,
 )
+from storedesk.search.language import detected_locale
 
 MAX_QUESTION_CHARS = 200
 # Different readers who must ask the same thing and open the same article before search
@@ -130,7 +131,9 @@ def question_learn(*, search: HelpSearch) -> ArticleQuestion | None:
             normalized=search.normalized,
             defaults={
                 "store_id": article.store_id,
-                "locale": search.locale or _language(text, article.store),
+                "locale": search.locale
+                or detected_locale(text, article.store.locales)
+                or article.store.default_locale,
                 "text": text[:MAX_QUESTION_CHARS],
                 "source": QuestionSource.READERS,
             },
@@ -154,16 +157,6 @@ def question_learn(*, search: HelpSearch) -> ArticleQuestion | None:
         if activate:
             emit(ArticleChanged(article_id=article.pk, store_id=article.store_id))
     return question
-
-
-def _language(text: str, store) -> str:
-    """The store language ``text`` is written in (the default when unsure)."""
-    from storedesk.search.language import detect_language, matching_locale
-
-    detected = detect_language(text, candidates=tuple(store.locales))
-    return (matching_locale(detected, tuple(store.locales)) if detected else None) or (
-        store.default_locale
-    )
 
 
 def _learned_in_use(article: Article) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from storedesk.helpcenter.models import Article, ArticleTranslation, TranslationStatus
 from storedesk.search.analyzers import analyze_query
 from storedesk.search.highlight import snippet
-from storedesk.search.language import detect_language, matching_locale
+from storedesk.search.language import detected_locale
 from storedesk.search.lexical import Scope, lexical_search
 from storedesk.search.models import DocumentKind, SearchPassage
 from storedesk.search.semantic import semantic_search
@@ -62,8 +62,7 @@ def search_articles(
     if not query:
         return []
     locales = tuple(store.locales)
-    detected = detect_language(query, candidates=locales)
-    query_locale = matching_locale(detected, locales) if detected else None
+    query_locale = detected_locale(query, locales)
     reader_locale = locale or query_locale or store.default_locale
     scope_args = {"store_id": store.pk, "kind": DocumentKind.ARTICLE}
     public_only = not include_internal

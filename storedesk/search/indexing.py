@@ -69,17 +69,19 @@ def document_index(
     queries (semantic search compares them with the reader's question), and their words
     count as body words when they are in the document's language."""
     analyzer = language_group(locale or "")
+    # The questions' words in the document's language count as body words.
+    same_language = [text for q_locale, text in questions if language_group(q_locale) == analyzer]
+    words = "\n".join([body, *same_language])
     title_terms = analyze(title, analyzer)
-    body_terms = analyze(body, analyzer)
-    for question_locale, text in questions:
-        if language_group(question_locale) == analyzer:
-            body_terms += analyze(text, analyzer)
+    body_terms = analyze(words, analyzer)
     if not embed:
-        same_language = [t for q_locale, t in questions if language_group(q_locale) == analyzer]
-        body = "\n".join([body, *same_language])
-        documents_index_words([
-            WordsOnly(store_id, kind, object_id, locale, title, body, parent_id, public, created_at)
-        ])  # fmt: skip
+        documents_index_words(
+            [
+                WordsOnly(
+                    store_id, kind, object_id, locale, title, words, parent_id, public, created_at
+                )
+            ]
+        )
         return
     if passages is None:
         passages = [Passage(heading=title[:300], text=body)] if body.strip() else []

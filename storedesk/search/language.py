@@ -157,6 +157,14 @@ def _identifier(labels: frozenset[str] | None):
     return identifier
 
 
+def detected_locale(text: str, locales) -> str | None:
+    """The one of ``locales`` that ``text`` is written in (detected among them, hr/sr/bs as
+    one), or ``None`` when the text is too short or ambiguous."""
+    locales = tuple(locales)
+    detected = detect_language(text, candidates=locales)
+    return matching_locale(detected, locales) if detected else None
+
+
 def matching_locale(language: str, locales) -> str | None:
     """The first of ``locales`` in ``language``'s analyzer group ("sr" matches "hr",
     "zh-TW" matches "zh-hans"), or ``None``."""
