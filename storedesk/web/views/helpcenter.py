@@ -610,8 +610,9 @@ def article_delete(request, article_id: int):
 @editor_required
 @require_POST
 def article_questions(request, article_id: int):
-    """Add a question the article answers (``text``, ``locale``), or stop search using one
-    (``remove`` = its id): an agent's is deleted, a learned one rejected for good."""
+    """Add a question the article answers (``text``, ``question_locale``), or stop search
+    using one (``remove`` = its id; see ``questions.question_remove``). ``locale`` is the
+    editor page to return to."""
     article = _article(request, article_id)
     locale = request.POST.get("locale", "")
     back = locale if locale in article.store.locales else article.store.default_locale
