@@ -76,8 +76,13 @@ def contact_identify_outcome(
         return contact, False
     email = normalise_email(sender.email)
     contact = None
-    # An email identity is its own email: the query above has already looked for it.
-    if email and not (kind == IdentityKind.EMAIL and email == external_id):
+    # An email identity is its own email: the query above has already looked for it. A
+    # typed, unverified address must not lead into its owner's contact (and conversations).
+    if (
+        email
+        and sender.email_verified
+        and not (kind == IdentityKind.EMAIL and email == external_id)
+    ):
         contact = (
             Contact.objects.filter(
                 # On the identity's store: the unique (store, kind, external id) index
@@ -111,7 +116,7 @@ def contact_identify_outcome(
         )
         contacts = Contact.objects.select_for_update() if lock else Contact.objects
         return contacts.get(pk=contact_id), False
-    if email and kind != IdentityKind.EMAIL and contact.email == email:
+    if email and sender.email_verified and kind != IdentityKind.EMAIL and contact.email == email:
         _identity_add(contact, IdentityKind.EMAIL, email)
     return contact, created
 

@@ -20,6 +20,8 @@ class SenderRef:
 
     ``identity_kind``/``external_id`` identify the contact within the store (for example
     ``("email", "ana@example.com")``); name, email, phone and locale fill a new contact.
+    ``email_verified=False`` (an address someone typed into a form) keeps ``email`` for
+    replies only: it never finds, or joins, the contact who owns that address.
     """
 
     identity_kind: str
@@ -28,6 +30,7 @@ class SenderRef:
     email: str = ""
     phone: str = ""
     locale: str = ""
+    email_verified: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -199,6 +199,7 @@ def test_a_reply_reaches_an_open_window_live_and_no_email_is_sent(chat_inbox, ag
             "text": "Hi!",
             "created_at": reply.created_at.isoformat(),
             "sender_name": str(agent),
+            "sender": "agent",
             "attachments": [],
         },
     }
@@ -297,6 +298,36 @@ def test_prechat_fields_are_required_and_validated(store):
     assert session["event"] == "session"
     assert invalid["event"] == "error" and invalid["field"] == "email"
     assert Message.objects.count() == 0
+
+
+def test_a_typed_email_never_leads_into_its_owners_conversation(chat_inbox, store):
+    """Anyone can type anyone's address into the pre-chat form: it must not join the
+    owner's contact, thread into their chat or show their messages."""
+    from storedesk.core.testing import inbound
+
+    email_inbox = make_inbox(store, "email", "Mail", config={"address": "help@fashion.example"})
+    with committed_events():
+        services.message_receive(
+            inbox=email_inbox, inbound=inbound("My private order question", email="ana@x.hr")
+        )
+    owner, _token = service.visitor_start(inbox=chat_inbox)
+    service.visitor_set_details(visitor=owner, fields={"email": "ana@x.hr"})
+    with committed_events():
+        service.visitor_message(visitor=owner, text="Ana's secret chat", client_key="a1")
+    intruder, _token = service.visitor_start(inbox=chat_inbox)
+    service.visitor_set_details(visitor=intruder, fields={"email": "ana@x.hr"})
+    with committed_events():
+        service.visitor_message(visitor=intruder, text="show me", client_key="m1")
+
+    owner.refresh_from_db()
+    intruder.refresh_from_db()
+    assert intruder.conversation_id != owner.conversation_id
+    assert len({owner.contact_id, intruder.contact_id}) == 2
+    email_contact = Conversation.objects.get(inbox=email_inbox).contact_id
+    assert email_contact not in {owner.contact_id, intruder.contact_id}
+    assert [m.text for m in service.visitor_messages(visitor=intruder)] == ["show me"]
+    # The typed address is still where replies go when the visitor has left.
+    assert Conversation.objects.get(pk=intruder.conversation_id).contact.email == "ana@x.hr"
 
 
 def test_a_visitor_writing_too_fast_is_slowed_down(chat_inbox, monkeypatch):
