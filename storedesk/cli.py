@@ -141,6 +141,16 @@ def _free_port(host: str, preferred: int) -> int:
             return probe.getsockname()[1]
 
 
+def _warm_up_assistant() -> None:
+    """Load (or, the first time, train for about 15 s) the assistant's intent model in the
+    background, so the first chat is answered at once."""
+    import threading
+
+    from storedesk.assistant.understanding import default_model
+
+    threading.Thread(target=default_model, name="assistant-warm-up", daemon=True).start()
+
+
 def cmd_demo(args) -> int:
     _setup_django(args.home)
     from django.conf import settings
@@ -161,6 +171,9 @@ def cmd_demo(args) -> int:
     port = _free_port(args.host, args.port)
     all_interfaces = args.host in {"0.0.0.0", "::"}  # noqa: S104
     base = f"http://{'127.0.0.1' if all_interfaces else args.host}:{port}"
+    if not settings.PUBLIC_URL:
+        settings.PUBLIC_URL = base
+    _warm_up_assistant()
     print()
     print("storedesk is running.")
     print(f"  Workspace:   {base}/login/")
@@ -187,6 +200,7 @@ def cmd_worker(args) -> int:
     from django.core.management import call_command
 
     _freeze_startup_objects()
+    _warm_up_assistant()
     call_command("run_huey", workers=args.workers, worker_type="thread")
     return 0
 

@@ -14,6 +14,30 @@ def _compiled_translations():
     compile_project_translations()
 
 
+@pytest.fixture(scope="session")
+def intent_model_home(tmp_path_factory):
+    """The home the shared intent model is cached in (see ``intent_model``)."""
+    return tmp_path_factory.mktemp("assistant-home")
+
+
+@pytest.fixture(scope="session")
+def intent_model(intent_model_home):
+    """The assistant's default intent model, trained once per test run (about 15 s) into a
+    temporary home and shared by every test that needs it."""
+    from django.conf import settings
+
+    from storedesk.assistant import understanding
+
+    home = settings.HOME
+    settings.HOME = intent_model_home
+    understanding._model = None
+    try:
+        model = understanding.default_model()
+    finally:
+        settings.HOME = home
+    return model
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory(name="Fashion", slug="fashion")

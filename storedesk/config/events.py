@@ -17,6 +17,8 @@ HANDLERS: dict[type, list[str]] = {
         "storedesk.conversations.handlers.enqueue_delivery",
         # Every message is indexed for the agents' search in a task.
         "storedesk.conversations.handlers.enqueue_search_indexing",
+        # In an inbox where the assistant answers first, its turn follows.
+        "storedesk.assistant.handlers.enqueue_reply",
     ],
     # Contacts are indexed for the agents' search in a task.
     ContactCreated: ["storedesk.contacts.handlers.enqueue_search_indexing"],

@@ -50,6 +50,10 @@ VERSION = __version__
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("STOREDESK_DEBUG")
 ALLOWED_HOSTS = env_list("STOREDESK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Where customers reach this installation (e.g. https://help.shop.example), for links in
+# messages that leave it (the assistant's article links, emails). Empty: links are paths
+# (``storedesk demo`` sets its own address).
+PUBLIC_URL = os.environ.get("STOREDESK_PUBLIC_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("STOREDESK_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [

@@ -646,6 +646,14 @@ def conversations_wake_snoozed(*, now: datetime | None = None) -> int:
     return count
 
 
+def conversation_mark_waiting(*, conversation: Conversation, since: datetime) -> None:
+    """The customer is waiting for the team again since ``since`` (e.g. the assistant
+    handed the conversation to a person after replying itself). Keeps an earlier wait."""
+    Conversation.objects.filter(pk=conversation.pk, waiting_since__isnull=True).update(
+        waiting_since=since, updated_at=timezone.now()
+    )
+
+
 class _Unset:
     pass
 

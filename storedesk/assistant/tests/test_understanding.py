@@ -22,19 +22,9 @@ MIN_EXAMPLES = 20  # per intent and language
 MIN_OUT_OF_SCOPE = 60  # per language
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """The default model, trained into a temporary home (about 15 s, once per module)."""
-    from django.conf import settings
-
-    home = settings.HOME
-    settings.HOME = tmp_path_factory.mktemp("assistant-home")
-    understanding._model = None
-    try:
-        yield default_model()
-    finally:
-        understanding._model = None
-        settings.HOME = home
+@pytest.fixture
+def model(intent_model):
+    return intent_model
 
 
 def test_every_intent_has_examples_in_every_language():
@@ -75,9 +65,8 @@ def test_clear_messages_are_understood_in_each_language(model, text, intent, lan
     assert 0 < result.confidence <= 1
 
 
-def test_the_model_is_cached_on_disk_and_reloaded(model):
-    from django.conf import settings
-
+def test_the_model_is_cached_on_disk_and_reloaded(model, intent_model_home, settings):
+    settings.HOME = intent_model_home
     cached = list((settings.HOME / "cache").glob("intents-*.npz"))
     assert len(cached) == 1
     understanding._model = None
@@ -85,6 +74,7 @@ def test_the_model_is_cached_on_disk_and_reloaded(model):
     texts = ["where is my parcel", "želim povrat novca"]
     assert (reloaded.probabilities(texts) == model.probabilities(texts)).all()
     assert list((settings.HOME / "cache").glob("intents-*.npz")) == cached
+    understanding._model = model
 
 
 def test_classify_prints_json(model, capsys):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pydantic
 from django.conf import settings
 
+from storedesk.assistant.config import AssistantInboxConfig
 from storedesk.inboxes.adapters import register
 from storedesk.inboxes.adapters.base import (
     ChannelAdapter,
@@ -52,6 +53,8 @@ class WebchatInboxConfig(pydantic.BaseModel):
     # Send agents' replies by email when the visitor has left and gave an address.
     email_when_away: bool = True
     max_upload_bytes: int = pydantic.Field(MAX_UPLOAD_BYTES, ge=0, le=MAX_UPLOAD_BYTES)
+    # The assistant answers first (see storedesk.assistant.config).
+    assistant: AssistantInboxConfig = pydantic.Field(default_factory=AssistantInboxConfig)
 
     @pydantic.field_validator("allowed_origins")
     @classmethod

@@ -6,10 +6,12 @@ The frame is served by storedesk, so the socket's Origin is storedesk's own (che
 ``hello`` carries, never by an id; a visitor joins only its own group.
 
 Client → server: ``hello {token, after_id, locale}``, ``message {text, client_key}``,
-``prechat {fields}``, ``typing {state}``, ``seen {message_id}``, ``ping``.
+``prechat {fields}``, ``typing {state}``, ``seen {message_id}``,
+``feedback {message_id, helpful}`` (the answer to the assistant's "Did this answer your
+question?"), ``ping``.
 Server → client: ``welcome``, ``session {token}``, ``messages {items}``,
-``message {item, client_key}``, ``typing {state, name}``, ``error {code, message}``,
-``pong``.
+``message {item, client_key}``, ``typing {state, name}``, ``feedback_saved {message_id,
+helpful}``, ``error {code, message}``, ``pong``.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             "prechat": self._prechat,
             "typing": self._typing,
             "seen": self._seen,
+            "feedback": self._feedback,
             "ping": self._ping,
         }.get(kind)
         if handler is None:
@@ -248,6 +251,25 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         self.visitor.seen_message_id = message_id
         await database_sync_to_async(service.visitor_mark_read)(
             visitor=self.visitor, message_id=message_id
+        )
+
+    async def _feedback(self, content: dict) -> None:
+        message_id, helpful = content.get("message_id"), content.get("helpful")
+        if self.visitor is None or not self.visitor.conversation_id:
+            return
+        if not isinstance(message_id, int) or not isinstance(helpful, bool):
+            await self._error("invalid", "Feedback needs a message_id and helpful (true/false).")
+            return
+        if not await database_sync_to_async(self._within_limits)():
+            await self._error("rate_limited", "You are writing too fast. Wait a moment.")
+            return
+        from storedesk.assistant.services import assistant_feedback
+
+        await database_sync_to_async(assistant_feedback)(
+            conversation_id=self.visitor.conversation_id, message_id=message_id, helpful=helpful
+        )
+        await self.send_json(
+            {"event": "feedback_saved", "message_id": message_id, "helpful": helpful}
         )
 
     async def _ping(self, content: dict) -> None:

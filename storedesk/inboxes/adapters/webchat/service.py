@@ -14,6 +14,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -144,6 +145,8 @@ def visitor_message(
             name=visitor.name,
             email=visitor.email,
             locale=visitor.locale,
+            # Typed into the pre-chat form: anyone can type anyone's address.
+            email_verified=False,
         ),
         text=text,
         external_id=f"webchat:{visitor.key}:{client_key}",
@@ -183,7 +186,7 @@ def visitor_messages(*, visitor: ChatVisitor, after_id: int = 0, limit: int = 20
         Message.objects.filter(
             conversation_id=visitor.conversation_id, kind__in=VISIBLE_KINDS, id__gt=after_id
         )
-        .select_related("sender_agent", "inbox")
+        .select_related("sender_agent", "inbox", "assistant_answer")
         .prefetch_related("attachments")
         .order_by("id")[:limit]
     )
@@ -221,23 +224,39 @@ def chat_item(message: Message) -> dict:
     if message.kind == MessageKind.INBOUND:
         sender = ""
     elif message.sender_type == "assistant":
-        sender = _("Assistant")
+        sender = ""  # the widget names it in the visitor's language ("sender": "assistant")
     elif message.sender_agent is not None:
         sender = message.sender_agent.display_name or message.sender_agent.first_name
         sender = sender or str(message.sender_agent)
     else:
         sender = message.inbox.store.name
-    return {
+    item = {
         "id": message.pk,
         "kind": "inbound" if message.kind == MessageKind.INBOUND else "outbound",
         "text": message.text,
         "created_at": message.created_at.isoformat(),
         "sender_name": sender,
+        "sender": message.sender_type if message.kind != MessageKind.INBOUND else "contact",
         "attachments": [
             {"name": a.filename, "size": a.size, "url": file_url(message.inbox, a)}
             for a in message.attachments.all()
         ],
     }
+    answer = _assistant_answer(message)
+    if answer is not None:
+        # The article it answered from, and "Did this answer your question?" (None until
+        # the visitor says yes or no).
+        item["answer"] = {"title": answer.title, "url": answer.url, "helpful": answer.helpful}
+    return item
+
+
+def _assistant_answer(message: Message):
+    if message.sender_type != "assistant":
+        return None
+    try:
+        return message.assistant_answer
+    except ObjectDoesNotExist:
+        return None
 
 
 def visitor_seen(*, visitor: ChatVisitor, connections: int = 0) -> None:
@@ -279,7 +298,7 @@ def push_to_visitors(conversation_id: int, message_id: int) -> bool:
     if not visitors:
         return False
     message = (
-        Message.objects.select_related("sender_agent", "inbox", "inbox__store")
+        Message.objects.select_related("sender_agent", "inbox", "inbox__store", "assistant_answer")
         .prefetch_related("attachments")
         .get(pk=message_id)
     )
@@ -328,7 +347,10 @@ def chat_status(inbox: Inbox, *, locale: str = "") -> dict:
     store = inbox.store
     now = timezone.now()
     open_now = is_open(store, now)
-    online = open_now and agents_available(store)
+    # With the assistant on, the chat is always open: it answers, and says when a person
+    # will be back if it has to hand over.
+    assistant = config.assistant.enabled
+    online = assistant or (open_now and agents_available(store))
     opening = None if open_now else next_opening(store, now)
 
     def text(options: dict, default: str) -> str:
@@ -345,6 +367,7 @@ def chat_status(inbox: Inbox, *, locale: str = "") -> dict:
         )
     return {
         "online": online,
+        "assistant": assistant,
         "greeting": greeting,
         "away_message": away,
         "next_opening": opening.isoformat() if opening else None,

@@ -98,6 +98,11 @@ def chat_frame(request, public_token: str):
         "offline_retry": _("No connection. Trying again…"),
         "failed": _("Something went wrong. Please try again."),
         "unavailable": _("The chat is not available."),
+        "assistant": _("Assistant"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "thanks_feedback": _("Thanks for telling us."),
+        "open_article": _("Open the article"),
     }
     context = {
         "store": inbox.store,

@@ -59,10 +59,11 @@
     var li = document.createElement("li");
     li.className = "msg " + (item.kind === "inbound" ? "mine" : "theirs");
     li.dataset.id = item.id || "";
-    if (item.kind !== "inbound" && item.sender_name) {
+    var senderName = item.sender === "assistant" ? t.assistant : item.sender_name;
+    if (item.kind !== "inbound" && senderName) {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = item.sender_name;
+      who.textContent = senderName;
       li.appendChild(who);
     }
     var body = document.createElement("p");
@@ -78,11 +79,61 @@
       link.rel = "noopener noreferrer";
       li.appendChild(link);
     });
+    if (item.answer) renderAnswer(li, item);
     var meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = item.pending ? t.sending : timeLabel(item.created_at);
     li.appendChild(meta);
     return li;
+  }
+
+  // The assistant's answer from the help center: the article (when the text holds only its
+  // path) and "Did this answer your question?" with yes/no, until the visitor chooses.
+  function renderAnswer(li, item) {
+    var answer = item.answer;
+    if (answer.url && answer.url.charAt(0) === "/") {
+      var article = document.createElement("a");
+      article.className = "article-link";
+      article.href = answer.url;
+      article.textContent = t.open_article + ": " + answer.title;
+      article.target = "_blank";
+      article.rel = "noopener noreferrer";
+      li.appendChild(article);
+    }
+    var box = document.createElement("div");
+    box.className = "feedback";
+    if (answer.helpful === null || answer.helpful === undefined) {
+      [["yes", true], ["no", false]].forEach(function (choice) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "feedback-" + choice[0];
+        button.textContent = t[choice[0]];
+        button.addEventListener("click", function () {
+          if (send({ type: "feedback", message_id: item.id, helpful: choice[1] })) {
+            box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+          }
+        });
+        box.appendChild(button);
+      });
+    } else {
+      box.textContent = t.thanks_feedback;
+    }
+    li.appendChild(box);
+  }
+
+  function answerSaved(messageId) {
+    var li = list.querySelector('[data-id="' + messageId + '"]');
+    var box = li && li.querySelector(".feedback");
+    if (box) box.textContent = t.thanks_feedback;
+  }
+
+  // Only the newest message may still be answered yes/no.
+  function retireOldFeedback() {
+    var boxes = list.querySelectorAll(".feedback");
+    for (var i = 0; i < boxes.length; i++) {
+      var li = boxes[i].closest("li");
+      if (li !== list.lastElementChild && boxes[i].querySelector("button")) boxes[i].remove();
+    }
   }
 
   function addItem(item, clientKey) {
@@ -97,6 +148,7 @@
       if (item.kind !== "inbound" && !state.open) setUnread(state.unread + 1);
     }
     if (item.id) state.lastId = Math.max(state.lastId, item.id);
+    retireOldFeedback();
     list.scrollTop = list.scrollHeight;
     markSeen();
   }
@@ -206,6 +258,9 @@
         break;
       case "typing":
         showTyping(data.state ? data.name : null);
+        break;
+      case "feedback_saved":
+        answerSaved(data.message_id);
         break;
       case "availability":
         state.online = data.online;

@@ -1,0 +1,40 @@
+"""The assistant's settings of one inbox (part of the inbox's config, validated with it).
+
+``{"enabled": true, "human_only_intents": ["payment_issue"]}``: the assistant answers the
+inbox's customers first; messages with a human-only intent go straight to a person.
+"""
+
+from __future__ import annotations
+
+import pydantic
+
+from storedesk.assistant.intents import INTENTS, OUT_OF_SCOPE
+
+# Intents a person handles by default: money that went wrong is not a bot's to explain.
+DEFAULT_HUMAN_ONLY = ["payment_issue"]
+
+
+class AssistantInboxConfig(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    human_only_intents: list[str] = pydantic.Field(default_factory=lambda: list(DEFAULT_HUMAN_ONLY))
+
+    @pydantic.field_validator("human_only_intents")
+    @classmethod
+    def _known(cls, values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in INTENTS or v == OUT_OF_SCOPE]
+        if unknown:
+            raise ValueError(f"unknown intents: {', '.join(unknown)}")
+        return list(dict.fromkeys(values))
+
+
+def assistant_config_of(inbox) -> AssistantInboxConfig | None:
+    """The inbox's assistant settings when the assistant is on for it, else None."""
+    if inbox.kind != "webchat":
+        return None
+    try:
+        config = AssistantInboxConfig.model_validate(inbox.config.get("assistant") or {})
+    except pydantic.ValidationError:
+        return None
+    return config if config.enabled else None

@@ -1,0 +1,18 @@
+"""Reactions to events (wired in ``storedesk.config.events``)."""
+
+from storedesk.conversations.enums import MessageKind
+from storedesk.conversations.events import MessageCreated
+
+
+def enqueue_reply(event: MessageCreated) -> None:
+    """A customer wrote in an inbox where the assistant answers first: its turn, in a task."""
+    if event.kind != MessageKind.INBOUND:
+        return
+    from storedesk.assistant.config import assistant_config_of
+    from storedesk.assistant.tasks import assistant_reply
+    from storedesk.conversations.models import Message
+
+    inbox = Message.objects.filter(pk=event.message_id).select_related("inbox").first()
+    if inbox is None or assistant_config_of(inbox.inbox) is None:
+        return
+    assistant_reply(event.message_id)

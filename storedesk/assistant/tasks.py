@@ -1,0 +1,13 @@
+"""Background work of the assistant: its turn after a customer message."""
+
+from huey.contrib.djhuey import db_task
+
+# Ahead of indexing and delivery: the customer is watching the chat for the answer.
+REPLY_PRIORITY = 20
+
+
+@db_task(priority=REPLY_PRIORITY)
+def assistant_reply(message_id: int) -> None:
+    from storedesk.assistant.services import assistant_respond
+
+    assistant_respond(message_id=message_id)

@@ -1,0 +1,218 @@
+"""The chat assistant in a real browser (Debian Chromium through Playwright) against the real
+ASGI server: a Croatian visitor is answered from an article the store wrote only in English
+and says it helped; a Chinese visitor asks for a person, is handed over, and the agent who
+opens the conversation in the workspace reads the assistant's note."""
+
+import pytest
+from playwright.sync_api import expect
+
+from storedesk.assistant.models import AssistantAnswer, AssistantSession, SessionState
+from storedesk.conversations.enums import ConversationStatus, MessageKind, SenderType
+from storedesk.conversations.models import Conversation, Message
+from storedesk.core.testing import AgentFactory, StoreFactory, committed_events, make_inbox
+from storedesk.helpcenter.models import ArticleTranslation
+from storedesk.helpcenter.services import article_save
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# The assistant's first turn embeds the question and searches the help center: more than
+# Playwright's default 5 s on a busy machine.
+ANSWER_TIMEOUT_MS = 30_000
+
+ARTICLES = [
+    # key, locale, title, body
+    ("payment-methods", "en", "Payment methods",
+     "We accept Visa, Mastercard, PayPal and bank transfer. Card payments are charged when "
+     "the order is placed."),
+    ("shipping-costs", "en", "Shipping costs",
+     "Shipping within Croatia costs 3.50 EUR and is free from 50 EUR. EU countries: 7 EUR."),
+    ("shipping-costs", "hr", "Troškovi dostave",
+     "Dostava unutar Hrvatske stoji 3,50 EUR, a besplatna je za narudžbe od 50 EUR."),
+    ("return-policy", "hr", "Povrat robe u 30 dana",
+     "Većinu proizvoda možete vratiti u roku od 30 dana od dostave uz puni povrat novca."),
+]  # fmt: skip
+
+
+def open_chat(page, base, inbox, lang):
+    """The chat frame on its own, in ``lang``, opened and ready to write in."""
+    page.goto(f"{base}/chat/{inbox.public_token}/?lang={lang}")
+    page.locator("#launcher").click()
+    # The composer shows once the server's welcome arrived (the assistant keeps it online).
+    expect(page.locator("#composer-text")).to_be_visible()
+    expect(page.locator("#prechat")).to_be_hidden()
+
+
+def send(page, text):
+    page.fill("#composer-text", text)
+    page.press("#composer-text", "Enter")
+    mine = page.locator(".msg.mine").last
+    expect(mine.locator(".body")).to_have_text(text)
+    expect(mine.locator(".meta")).not_to_have_text("Sending…")
+
+
+def sign_in(page, base):
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "ana")
+    page.fill("input[name=password]", "pw-for-tests")
+    page.click("button[type=submit]")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
+
+
+@pytest.fixture
+def croatian_shop(settings):
+    # Answers link the article by its path (no public address configured): the widget then
+    # shows the "Open the article" link.
+    settings.PUBLIC_URL = ""
+    store = StoreFactory(
+        name="Jadran Fashion", slug="jadran", default_locale="en", supported_locales=["en", "hr"]
+    )
+    with committed_events():  # indexing runs on commit, before the browser asks anything
+        for key, locale, title, body in ARTICLES:
+            article_save(store=store, key=key, locale=locale, title=title, body=body, publish=True)
+    inbox = make_inbox(store, "webchat", "Chat", config={"assistant": {"enabled": True}})
+    return {"store": store, "inbox": inbox}
+
+
+def test_a_croatian_question_is_answered_from_an_english_article(
+    asgi_live_server, page, intent_model, croatian_shop, monkeypatch
+):
+    base = asgi_live_server
+    article = ArticleTranslation.objects.get(article__key="payment-methods")
+    assert article.locale == "en"
+    assert not ArticleTranslation.objects.filter(article__key="payment-methods", locale="hr")
+    article_path = f"/help/jadran/en/a/{article.slug}/"
+
+    import asyncio, threading
+    from storedesk.core import realtime
+    from storedesk.inboxes.adapters.webchat import service as wsvc
+    orig = realtime.publish
+    def spy(group, payload):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        print("PUBLISH", threading.current_thread().name, loop, group, str(payload)[:80])
+        return orig(group, payload)
+    monkeypatch.setattr(realtime, "publish", spy)
+    monkeypatch.setattr(wsvc, "publish", spy)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: print("FRAME", f[:300])))
+    page.on("console", lambda m: print("CONSOLE", m.text))
+    open_chat(page, base, croatian_shop["inbox"], "hr")
+    send(page, "Koje načine plaćanja prihvaćate?")
+    page.wait_for_timeout(8000)
+    for m in Message.objects.all():
+        print(
+            "DBG",
+            m.pk,
+            m.kind,
+            m.sender_type,
+            m.delivery_status,
+            m.delivery_attempts,
+            m.created_at,
+            repr(m.text[:40]),
+        )
+    from storedesk.inboxes.models import ChatVisitor
+
+    print("DBG visitors", list(ChatVisitor.objects.values()))
+
+    answer = page.locator(".msg.theirs").last
+    expect(answer.locator(".body")).to_contain_text(
+        "Ovo bi vam moglo pomoći:", timeout=ANSWER_TIMEOUT_MS
+    )
+    body = answer.locator(".body")
+    expect(body).to_contain_text("We accept Visa, Mastercard, PayPal and bank transfer.")
+    expect(body).to_contain_text(f"Više: Payment methods {article_path}")
+    expect(body).to_contain_text("Je li ovo odgovorilo na vaše pitanje?")
+    expect(answer.locator(".who")).to_have_text("Asistent")
+    link = answer.locator("a.article-link")
+    expect(link).to_have_attribute("href", article_path)
+    expect(link).to_have_text("Otvori članak: Payment methods")
+    expect(answer.locator(".feedback-yes")).to_have_text("Da")
+    expect(answer.locator(".feedback-no")).to_have_text("Ne")
+
+    answer.locator(".feedback-yes").click()
+    feedback = answer.locator(".feedback")
+    expect(feedback).to_have_text("Hvala što ste nam rekli.")
+    expect(feedback.locator("button")).to_have_count(0)
+    # The assistant's closing line arrives after the thanks and does not take it away.
+    expect(page.locator(".msg.theirs").last.locator(".body")).to_contain_text(
+        "Drago mi je da sam pomogao!"
+    )
+    expect(feedback).to_have_text("Hvala što ste nam rekli.")
+
+    conversation = Conversation.objects.get()
+    assert conversation.inbox == croatian_shop["inbox"]
+    assert conversation.status == ConversationStatus.RESOLVED
+    session = AssistantSession.objects.get(conversation=conversation)
+    assert session.state == SessionState.RESOLVED
+    assert session.language == "hr"
+    saved = AssistantAnswer.objects.get(session=session)
+    assert saved.helpful is True
+    assert saved.answered_at is not None
+    assert saved.article_id == article.article_id
+    assert saved.locale == "en"
+    assert saved.url == article_path
+    assert saved.message.sender_type == SenderType.ASSISTANT
+    assert saved.message.kind == MessageKind.OUTBOUND
+    assert saved.message.text.startswith("Ovo bi vam moglo pomoći:")
+
+
+@pytest.fixture
+def chinese_shop():
+    store = StoreFactory(
+        name="Jadran Fashion",
+        slug="jadran",
+        default_locale="en",
+        supported_locales=["en", "zh-hans"],
+    )
+    inbox = make_inbox(store, "webchat", "Chat", config={"assistant": {"enabled": True}})
+    AgentFactory(username="ana", display_name="Ana Kovač")
+    return {"store": store, "inbox": inbox}
+
+
+def test_a_chinese_request_for_a_person_is_handed_off_with_a_note_for_the_agent(
+    asgi_live_server, chromium, intent_model, chinese_shop
+):
+    base = asgi_live_server
+    visitor_context = chromium.new_context(locale="zh-CN")
+    agent_context = chromium.new_context(locale="en-US")
+    try:
+        visitor = visitor_context.new_page()
+        open_chat(visitor, base, chinese_shop["inbox"], "zh-hans")
+        send(visitor, "转人工")
+        reply = visitor.locator(".msg.theirs").last
+        expect(reply.locator(".body")).to_contain_text(
+            "正在为您转接人工客服", timeout=ANSWER_TIMEOUT_MS
+        )
+        expect(reply.locator(".who")).to_have_text("助手")
+        expect(reply.locator(".feedback")).to_have_count(0)  # a handoff asks nothing
+
+        conversation = Conversation.objects.get()
+        session = AssistantSession.objects.get(conversation=conversation)
+        assert session.state == SessionState.HANDED_OFF
+        assert session.language == "zh-hans"
+        assert conversation.status != ConversationStatus.RESOLVED
+        note = Message.objects.get(conversation=conversation, kind=MessageKind.NOTE)
+        assert note.sender_type == SenderType.ASSISTANT
+        # Written for the store's team, in the store's default language (English).
+        lines = note.text.splitlines()
+        assert lines[0] == "Handed over by the assistant. Reason: The customer asked for a person."
+        assert any(line.startswith("Language: ") and "zh-hans" in line for line in lines)
+        assert any(line.startswith("Intent: contact_human_agent") for line in lines)
+
+        agent = agent_context.new_page()
+        sign_in(agent, base)
+        agent.goto(f"{base}/c/{conversation.pk}/")
+        expect(agent.locator(".kind-inbound")).to_contain_text("转人工")
+        shown_note = agent.locator(".kind-note")
+        expect(shown_note).to_have_count(1)
+        expect(shown_note).to_contain_text(
+            "Handed over by the assistant. Reason: The customer asked for a person."
+        )
+        expect(shown_note).to_contain_text("Intent: contact_human_agent")
+        expect(shown_note.locator(".sender")).to_have_text("Assistant")
+        # The customer-visible handoff reply is in the thread too, from the assistant.
+        expect(agent.locator(".kind-outbound")).to_contain_text("正在为您转接人工客服")
+    finally:
+        agent_context.close()
+        visitor_context.close()
