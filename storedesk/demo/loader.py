@@ -228,6 +228,8 @@ def _write(plan: Plan) -> None:
             kind="webchat",
             name=f"{store.name} chat",
             config={
+                # The assistant answers first and hands over to the team.
+                "assistant": {"enabled": True},
                 "prechat_fields": ["name", "email"],
                 "greeting": {
                     "en": f"Hi! This is {store.name}. How can we help?",

@@ -154,13 +154,17 @@ def visitor_message(
         conversation_id=visitor.conversation_id,
         language=visitor.locale,
     )
-    message, new = message_receive_outcome(inbox=visitor.inbox, inbound=inbound)
-    if visitor.conversation_id != message.conversation_id or visitor.contact_id is None:
-        ChatVisitor.objects.filter(pk=visitor.pk).update(
-            conversation_id=message.conversation_id, contact_id=message.sender_contact_id
-        )
-        visitor.conversation_id = message.conversation_id
-        visitor.contact_id = message.sender_contact_id
+    # One transaction: whatever reacts to the new message (the assistant's reply, its
+    # delivery to this visitor's window) runs after commit and finds the visitor already
+    # pointing at the conversation.
+    with transaction.atomic():
+        message, new = message_receive_outcome(inbox=visitor.inbox, inbound=inbound)
+        if visitor.conversation_id != message.conversation_id or visitor.contact_id is None:
+            ChatVisitor.objects.filter(pk=visitor.pk).update(
+                conversation_id=message.conversation_id, contact_id=message.sender_contact_id
+            )
+            visitor.conversation_id = message.conversation_id
+            visitor.contact_id = message.sender_contact_id
     return message, new
 
 
