@@ -106,6 +106,8 @@ def store_locale(store, language: str) -> str | None:
     """The store locale for ``language`` ("hr" also for sr/bs), or None."""
     from storedesk.search.analyzers import language_group
 
+    if not language:
+        return None
     for code in store.locales:
         if code == language:
             return code
@@ -299,12 +301,17 @@ def _passage(hit) -> str:
     return (cut[: end + 1] if end > PASSAGE_CHARS // 2 else cut.rstrip()) + " …"
 
 
-def _article_url(store, translation_) -> str:
-    from django.conf import settings
+def article_path(store, translation_) -> str:
+    """The public page of an article translation (``/help/<store>/<locale>/a/<slug>/``)."""
     from django.urls import reverse
 
-    path = reverse("helpcenter:article", args=[store.slug, translation_.locale, translation_.slug])
-    return settings.PUBLIC_URL + path
+    return reverse("helpcenter:article", args=[store.slug, translation_.locale, translation_.slug])
+
+
+def _article_url(store, translation_) -> str:
+    from django.conf import settings
+
+    return settings.PUBLIC_URL + article_path(store, translation_)
 
 
 def feedback_turn(turn: Turn, helpful: bool) -> None:

@@ -58,6 +58,11 @@ urlpatterns = [
         name="message-raw",
     ),
     path(
+        "c/<int:conversation_id>/assist",
+        conversation.conversation_assist,
+        name="conversation-assist",
+    ),
+    path(
         "c/<int:conversation_id>/articles",
         helpcenter.article_picker,
         name="conversation-articles",

@@ -223,6 +223,27 @@ def canned_reply_text(request, conversation_id: int, reply_id: int):
     return JsonResponse({"text": text})
 
 
+@login_required
+@require_GET
+def conversation_assist(request, conversation_id: int):
+    """Agent assist for the open conversation: articles answering the customer's latest
+    question and reply drafts (similar resolved conversations, canned replies, the best
+    article), each one click from the composer."""
+    from storedesk.assistant.assist import assistance_for
+
+    conversation = _conversation(request, conversation_id)
+    assistance = assistance_for(
+        conversation, agent=request.user, base_url=request.build_absolute_uri("/")[:-1]
+    )
+    base = request.build_absolute_uri("/")[:-1]
+    articles = [{"article": a, "url": base + a.path} for a in assistance.articles]
+    return render(
+        request,
+        "web/conversation/_assist.html",
+        {"conversation": conversation, "assistance": assistance, "articles": articles},
+    )
+
+
 BODY_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src {images}; font-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "

@@ -66,6 +66,8 @@
     if (!conversationId || event.conversation_id !== conversationId) return;
     if (event.event === "message.created") {
       loadThreadAfter(Number(document.getElementById("thread").dataset.lastId || 0));
+      // The customer asked something new: new suggestions.
+      if (event.kind === "inbound") htmx.trigger(body, "assist-refresh");
     } else if (event.event === "message.delivery_changed") {
       loadThreadAfter(event.message_id - 1);
     } else {
@@ -257,6 +259,28 @@
         const next = event.key === "ArrowDown" ? Math.min(index + 1, picks.length - 1) : index - 1;
         if (next < 0) search.focus();
         else picks[next].focus();
+      });
+    }
+    // Agent assist (the side pane): a draft fills the composer (after what is written),
+    // an article goes in as a link at the cursor.
+    const assist = document.getElementById("assist");
+    if (assist) {
+      assist.addEventListener("click", (event) => {
+        const draft = event.target.closest("button.use-draft");
+        const article = event.target.closest("button.insert-article");
+        if (draft) {
+          const current = textarea.value.trimEnd();
+          textarea.value = current ? `${current}\n\n${draft.dataset.text}` : draft.dataset.text;
+          textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+          textarea.dispatchEvent(new Event("input", { bubbles: true }));
+          textarea.focus();
+        } else if (article) {
+          insertArticleLink(
+            textarea, textarea.selectionStart, textarea.selectionEnd,
+            article.dataset.title, article.dataset.url,
+          );
+          textarea.focus();
+        }
       });
     }
     const canned = composer.querySelector("select.canned");
