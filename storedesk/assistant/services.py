@@ -373,6 +373,8 @@ def _step_text(step: dict) -> str:
         return _("gave the status of order %(number)s") % {"number": step.get("order", "")}
     if kind == "order_change_collected":
         return _("took a change request for order %(number)s") % {"number": step.get("order", "")}
+    if kind == "phrased_by_model":
+        return _("the language model phrased the answer from the articles")
     if kind == "attachment_only":
         return _("the customer sent a file")
     return str(kind)

