@@ -6,6 +6,13 @@ from storedesk.accounts.enums import Role
 from storedesk.core.testing import AgentFactory, StoreFactory, make_inbox
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Browser tests run last, whatever app they sit in: the session's Chromium keeps
+    Playwright's event loop on the main thread from its first use on, where the websocket
+    tests' ``async_to_sync`` would refuse to run."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_translations():
     """The suite sees the translations as a running server does: compiled from the .po."""
@@ -102,8 +109,8 @@ def chromium():
     # Playwright's sync API keeps an event loop on this thread; the test body still uses the
     # ORM synchronously, which is safe here because nothing else runs on that loop.
     # Playwright's loop stays on this thread for the whole session, so this permission must
-    # too; tests that check async safety (websockets) therefore run before the browser ones
-    # (pytest's path order: core/ before helpcenter/, inboxes/ and web/).
+    # too; tests that check async safety (websockets) therefore run before every browser
+    # test (``pytest_collection_modifyitems`` puts those last).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -16,3 +16,9 @@ def enqueue_reply(event: MessageCreated) -> None:
     if inbox is None or assistant_config_of(inbox.inbox) is None:
         return
     assistant_reply(event.message_id)
+
+
+def enqueue_retraining(event) -> None:
+    from storedesk.assistant.tasks import retrain_store_model
+
+    retrain_store_model(event.store_id)

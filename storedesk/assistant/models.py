@@ -94,3 +94,40 @@ class AssistantAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.pk} ({self.title})"
+
+
+class IntentAction(models.TextChoices):
+    ANSWER = "answer", _("Answer with the shop's text")
+    HANDOFF = "handoff", _("Hand over to a person")
+    BUILT_IN = "built_in", _("As built in (more examples only)")
+
+
+class ShopIntent(TimeStampedModel):
+    """A request a shop's customers make that the assistant should recognise: the shop's
+    own (e.g. "wholesale", "store_hours") or a built-in intent it adds examples to.
+    The store's intent model is trained on the bundled examples plus these."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    name = models.SlugField(max_length=40)
+    description = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=10, choices=IntentAction.choices)
+    # The answer by locale ("en", "hr", "zh-hans"), for action "answer".
+    answers = models.JSONField(default=dict, blank=True)
+    # Example messages, one per line.
+    examples = models.TextField()
+    created_by = models.ForeignKey(
+        "accounts.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["store_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="uniq_shop_intent_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def example_lines(self) -> list[str]:
+        return [line.strip() for line in self.examples.splitlines() if line.strip()]

@@ -65,7 +65,9 @@ def assistant_respond(*, message_id: int) -> str:
         turn.handoff = HandoffReason.UNSURE
         turn.tried.append({"step": "attachment_only"})
     else:
-        turn = decide(
+        turn = _decided_or_handed_off(
+            session,
+            conversation,
             Context(
                 store=message.inbox.store,
                 conversation=conversation,
@@ -80,9 +82,22 @@ def assistant_respond(*, message_id: int) -> str:
                 unsure_count=session.unsure_count if session else 0,
                 identity_failures=session.identity_failures if session else 0,
                 human_only=frozenset(config.human_only_intents),
-            )
+            ),
         )
     return _write(conversation.pk, message, turn)
+
+
+def _decided_or_handed_off(session, conversation, context: Context) -> Turn:
+    """The turn :func:`decide` chooses; if deciding fails (a search or model error), a
+    handoff, so the customer is never left without an answer."""
+    try:
+        return decide(context)
+    except Exception:
+        logger.exception("the assistant could not decide on conversation %s", conversation.pk)
+        turn = Turn(language=_language(session, conversation), intent="", confidence=0.0)
+        turn.handoff = HandoffReason.UNSURE
+        turn.tried.append({"step": "assistant_error"})
+        return turn
 
 
 def assistant_feedback(*, conversation_id: int, message_id: int, helpful: bool) -> str:
@@ -373,8 +388,12 @@ def _step_text(step: dict) -> str:
         return _("gave the status of order %(number)s") % {"number": step.get("order", "")}
     if kind == "order_change_collected":
         return _("took a change request for order %(number)s") % {"number": step.get("order", "")}
+    if kind == "shop_answer":
+        return _("gave the shop's answer for “%(intent)s”") % {"intent": step.get("intent", "")}
     if kind == "phrased_by_model":
         return _("the language model phrased the answer from the articles")
+    if kind == "assistant_error":
+        return _("the assistant failed to process the message")
     if kind == "attachment_only":
         return _("the customer sent a file")
     return str(kind)

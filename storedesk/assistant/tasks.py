@@ -11,3 +11,11 @@ def assistant_reply(message_id: int) -> None:
     from storedesk.assistant.services import assistant_respond
 
     assistant_respond(message_id=message_id)
+
+
+@db_task()
+def retrain_store_model(store_id: int) -> None:
+    """Train the store's intent model after its shop changed intents or examples."""
+    from storedesk.assistant.understanding import train_store_model
+
+    train_store_model(store_id)

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from storedesk.assistant import orders as order_lookup
 from storedesk.assistant import texts
-from storedesk.assistant.intents import OUT_OF_SCOPE
+from storedesk.assistant.intents import INTENTS, OUT_OF_SCOPE
 from storedesk.assistant.models import Awaiting, HandoffReason
 from storedesk.assistant.sentiment import sentiment_of
 from storedesk.assistant.understanding import Understanding, understand
@@ -117,7 +117,7 @@ def store_locale(store, language: str) -> str | None:
 
 def decide(context: Context, *, understanding: Understanding | None = None) -> Turn:
     """The assistant's turn for ``context`` (reads only)."""
-    u = understanding or understand(context.text)
+    u = understanding or understand(context.text, store_id=context.store.pk)
     language = reply_language(context.store, u.language, context.language)
     turn = Turn(
         language=language,
@@ -154,6 +154,8 @@ def _decide(context: Context, u: Understanding, turn: Turn) -> None:
     if u.intent in context.human_only and sure:
         _handoff(turn, HandoffReason.HUMAN_ONLY)
         return
+    if sure and u.intent not in INTENTS and _shop_intent_turn(context, u, turn):
+        return
     order_intent = _order_intent(context, u)
     if order_intent:
         _order_turn(context, turn, order_intent)
@@ -164,6 +166,30 @@ def _decide(context: Context, u: Understanding, turn: Turn) -> None:
     if _help_center_turn(context, u, turn):
         return
     _unsure(turn)
+
+
+def _shop_intent_turn(context: Context, u: Understanding, turn: Turn) -> bool:
+    """One of the shop's own intents: its answer in the customer's language (else the
+    store's), or a handoff."""
+    from storedesk.assistant.models import IntentAction, ShopIntent
+
+    intent = ShopIntent.objects.filter(store=context.store, name=u.intent).first()
+    if intent is None:
+        return False
+    if intent.action == IntentAction.HANDOFF:
+        _handoff(turn, HandoffReason.HUMAN_ONLY)
+        return True
+    answers = intent.answers or {}
+    locale = store_locale(context.store, turn.language) or ""
+    text = next(
+        (answers[code] for code in (locale, context.store.default_locale) if answers.get(code)),
+        next(iter(answers.values()), ""),
+    )
+    if not text:
+        return False
+    turn.reply = text
+    turn.tried.append({"step": "shop_answer", "intent": intent.name})
+    return True
 
 
 def _order_intent(context: Context, u: Understanding) -> str:

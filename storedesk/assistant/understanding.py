@@ -61,9 +61,14 @@ def bundled_examples() -> list[Example]:
 
 
 def train(examples: list[Example], embedder=None) -> IntentModel:
-    """A model trained on ``examples`` (``embedder``: the search engine's, or None)."""
-    embed = _batch_queries(embedder) if embedder is not None else None
-    return IntentModel(embed).fit([e.text for e in examples], [e.intent for e in examples])
+    """A model trained on ``examples`` (``embedder``: the search engine's, or None). The
+    examples' embeddings are remembered for the next training; customers' messages later
+    given to the model are not."""
+    embed = _batch_queries(embedder, remember=True) if embedder is not None else None
+    model = IntentModel(embed).fit([e.text for e in examples], [e.intent for e in examples])
+    if embedder is not None:
+        model.featurizer.embed = _batch_queries(embedder)
+    return model
 
 
 _model: IntentModel | None = None
@@ -81,41 +86,171 @@ def default_model() -> IntentModel:
 
 
 def _load_or_train(examples: list[Example]) -> IntentModel:
+    path, embedder = _model_path(examples)
+    model = _load(path, embedder)
+    if model is None:
+        model = train(examples, embedder)
+        model.save(path)
+        _save_vectors(embedder)
+    return model
+
+
+def _model_path(examples: list[Example]):
+    """Where the model of ``examples`` is cached, and the embedder it uses."""
     from django.conf import settings
 
     from storedesk.search.embedders import get_embedder
 
     embedder = get_embedder()
-    embed = _batch_queries(embedder) if embedder is not None else None
     name = embedder.name if embedder is not None else "none"
     key = training_key([e.text for e in examples], [e.intent for e in examples], name)
-    path = Path(settings.HOME) / "cache" / f"intents-{key}.npz"
-    if path.exists():
-        try:
-            return IntentModel.load(path, embed)
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable or an older format: train again
-    model = train(examples, embedder)
-    model.save(path)
+    return Path(settings.HOME) / "cache" / f"intents-{key}.npz", embedder
+
+
+def _load(path: Path, embedder) -> IntentModel | None:
+    if not path.exists():
+        return None
+    embed = _batch_queries(embedder) if embedder is not None else None
+    try:
+        return IntentModel.load(path, embed)
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable or an older format: train again
+
+
+# --- The shop's own intents and examples ------------------------------------------------------
+
+_store_models: dict[Path, IntentModel] = {}
+
+
+def store_examples(store_id: int) -> list[Example]:
+    """The examples a shop added (its own intents, or more for built-in ones)."""
+    from storedesk.assistant.models import ShopIntent
+
+    return [
+        Example(text, intent.name, "")
+        for intent in ShopIntent.objects.filter(store_id=store_id).order_by("name")
+        for text in intent.example_lines
+    ]
+
+
+def model_for_store(store_id: int) -> IntentModel:
+    """The intent model of a store: the default one, or, when the shop added intents or
+    examples, the one trained with them (until that is trained, in a task after the
+    change, the default one)."""
+    extra = store_examples(store_id)
+    if not extra:
+        return default_model()
+    path, embedder = _model_path(bundled_examples() + extra)
+    with _lock:
+        model = _store_models.get(path)
+    if model is None:
+        model = _load(path, embedder)
+        if model is None:
+            return default_model()
+        with _lock:
+            if len(_store_models) > 50:
+                _store_models.clear()
+            _store_models[path] = model
     return model
 
 
-def _batch_queries(embedder):
-    """Texts → query embeddings, as the search engine embeds a reader's question."""
+def train_store_model(store_id: int) -> bool:
+    """Train (and cache) the store's model with its shop's examples; False when the shop
+    has none. Embeddings of the bundled examples are reused, so this takes seconds."""
+    extra = store_examples(store_id)
+    if not extra:
+        return False
+    examples = bundled_examples() + extra
+    path, embedder = _model_path(examples)
+    if not path.exists():
+        _load_vectors(embedder)
+        train(examples, embedder).save(path)
+    return True
+
+
+# Query embeddings of example texts, by embedder: training a shop's model embeds only its
+# own examples. Kept on disk next to the models (``example-vectors-<embedder>.npz``).
+_vectors: dict[tuple[str, str], object] = {}
+MAX_REMEMBERED_VECTORS = 20_000
+_vectors_lock = threading.Lock()
+
+
+def _vectors_path(embedder) -> Path:
+    import hashlib
+
+    from django.conf import settings
+
+    name = hashlib.sha256(embedder.name.encode()).hexdigest()[:16]
+    return Path(settings.HOME) / "cache" / f"example-vectors-{name}.npz"
+
+
+def _save_vectors(embedder) -> None:
+    import numpy as np
+
+    if embedder is None:
+        return
+    with _vectors_lock:
+        texts = [text for (name, text) in _vectors if name == embedder.name]
+        if not texts:
+            return
+        matrix = np.stack([_vectors[(embedder.name, text)] for text in texts])
+    path = _vectors_path(embedder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, texts=np.array(texts), vectors=matrix)
+
+
+def _load_vectors(embedder) -> None:
+    import numpy as np
+
+    if embedder is None:
+        return
+    path = _vectors_path(embedder)
+    if not path.exists():
+        return
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            texts, matrix = [str(t) for t in data["texts"]], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return
+    with _vectors_lock:
+        for text, vector in zip(texts, matrix, strict=True):
+            _vectors.setdefault((embedder.name, text), vector)
+
+
+def _batch_queries(embedder, remember: bool = False):
+    """Texts → query embeddings, as the search engine embeds a reader's question. Known
+    example texts are not embedded again; with ``remember`` new ones become known."""
     import numpy as np
 
     def embed(texts: list[str]):
-        return np.stack([embedder.query(text) for text in texts])
+        rows = []
+        for text in texts:
+            key = (embedder.name, text)
+            with _vectors_lock:
+                vector = _vectors.get(key)
+            if vector is None:
+                vector = embedder.query(text)
+                if remember:
+                    with _vectors_lock:
+                        if len(_vectors) < MAX_REMEMBERED_VECTORS:
+                            _vectors[key] = vector
+            rows.append(vector)
+        return np.stack(rows)
 
     return embed
 
 
-def understand(text: str, *, model: IntentModel | None = None) -> Understanding:
+def understand(
+    text: str, *, model: IntentModel | None = None, store_id: int | None = None
+) -> Understanding:
     """The intent and language of one customer message."""
     from storedesk.search.language import detect_language
 
     text = " ".join((text or "").split())
-    prediction: Prediction = (model or default_model()).predict([text])[0]
+    if model is None:
+        model = model_for_store(store_id) if store_id is not None else default_model()
+    prediction: Prediction = model.predict([text])[0]
     language = detect_language(text, candidates=LANGUAGES) if text else None
     return Understanding(
         intent=prediction.intent,

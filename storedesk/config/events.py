@@ -5,6 +5,7 @@ values are dotted paths of callables taking the event. Handlers run after commit
 order listed, and must be idempotent.
 """
 
+from storedesk.assistant.events import ShopIntentsChanged
 from storedesk.contacts.events import ContactCreated, ContactMerged, ContactUpdated
 from storedesk.conversations.events import ConversationEvent, MessageCreated
 from storedesk.helpcenter.events import ArticleChanged
@@ -34,4 +35,6 @@ HANDLERS: dict[type, list[str]] = {
     InboundPayloadStored: ["storedesk.inboxes.handlers.enqueue_processing"],
     # A published, changed or removed article is (re-)indexed for search in a task.
     ArticleChanged: ["storedesk.helpcenter.handlers.enqueue_indexing"],
+    # A shop changed its assistant intents: the store's intent model is retrained in a task.
+    ShopIntentsChanged: ["storedesk.assistant.handlers.enqueue_retraining"],
 }

@@ -122,6 +122,12 @@ urlpatterns = [
     path("settings/teams/", settings_pages.settings_teams, name="settings-teams"),
     path("settings/teams/<int:team_id>/", settings_pages.settings_teams, name="settings-team"),
     path("settings/canned/", settings_pages.settings_canned, name="settings-canned"),
+    path("settings/assistant/", settings_pages.settings_assistant, name="settings-assistant"),
+    path(
+        "settings/assistant/<int:intent_id>/",
+        settings_pages.settings_assistant,
+        name="settings-assistant-intent",
+    ),
     path(
         "settings/canned/<int:reply_id>/",
         settings_pages.settings_canned,

@@ -2,23 +2,12 @@
 ASGI server: a Croatian visitor is answered from an article the store wrote only in English
 and says it helped; a Chinese visitor asks for a person, is handed over, and the agent who
 opens the conversation in the workspace reads the assistant's note.
-
-This module runs before ``core/`` and ``inboxes/`` in pytest's path order, and the shared
-``chromium`` fixture leaves Playwright's event loop on the main thread for the rest of the
-session, after which the websocket tests' ``async_to_sync`` refuses to run. So, unless a
-browser test already started the shared browser, the module starts its own Chromium and
-stops it when its tests are done (see ``browser``).
 """
-
-import asyncio
-import os
-import shutil
 
 import pytest
 from playwright.sync_api import expect
 
 from storedesk.assistant.models import AssistantAnswer, AssistantSession, SessionState
-from storedesk.conftest import CHROMIUM, CHROMIUM_ARGS
 from storedesk.conversations.enums import ConversationStatus, MessageKind, SenderType
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.testing import AgentFactory, StoreFactory, committed_events, make_inbox
@@ -44,47 +33,6 @@ ARTICLES = [
 ANSWER_TIMEOUT_MS = 15_000
 # The server's replies, not the greeting the widget shows on opening.
 REPLIES = ".msg.theirs:not(.greeting)"
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    """Chromium for this module: the session's when it is already running, else one started
-    here and stopped after the module, so no event loop stays behind on the main thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:  # Playwright is running on this thread: the shared browser is up
-        yield request.getfixturevalue("chromium")
-        return
-    if not shutil.which(CHROMIUM):
-        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # As in the shared fixture: the test bodies use the ORM while Playwright's loop is on
-    # this thread (safe: nothing else runs on it). Restored afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-US")
-    yield context.new_page()
-    context.close()
 
 
 def open_chat(page, base, inbox, lang):
@@ -150,24 +98,11 @@ def test_a_croatian_question_is_answered_from_an_english_article(
     assert not ArticleTranslation.objects.filter(article__key="payment-methods", locale="hr")
     article_path = f"/help/jadran/en/a/{article.slug}/"
 
-    import time as _t
-    t0 = _t.monotonic()
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: print("FRAME", round(_t.monotonic()-t0,2), f[:160])))
-    page.on("websocket", lambda ws: ws.on("framesent", lambda f: print("SENT", round(_t.monotonic()-t0,2), f[:160])))
-    page.on("websocket", lambda ws: ws.on("close", lambda w: print("WSCLOSE", round(_t.monotonic()-t0,2))))
     open_chat(page, base, croatian_shop["inbox"], "hr")
     send(page, "Koje načine plaćanja prihvaćate?")
 
     # The answer arrives live, without a reload.
-    try:
-        expect(page.locator(REPLIES)).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
-    except AssertionError:
-        for m in Message.objects.all():
-            print("DBG", m.pk, m.kind, m.sender_type, m.delivery_status, m.created_at, repr(m.text[:60]))
-        from storedesk.inboxes.models import ChatVisitor
-        print("DBG visitors", list(ChatVisitor.objects.values("id", "conversation_id", "open_connections")))
-        print("DBG sessions", list(AssistantSession.objects.values()))
-        raise
+    expect(page.locator(REPLIES)).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
     answer = page.locator(REPLIES).first  # stays this message when the next reply comes
     body = answer.locator(".body")
     expect(body).to_contain_text("Ovo bi vam moglo pomoći:")
@@ -210,11 +145,11 @@ def test_a_croatian_question_is_answered_from_an_english_article(
 
 
 def test_a_chinese_request_for_a_person_is_handed_off_with_a_note_for_the_agent(
-    asgi_live_server, browser, intent_model, chinese_shop
+    asgi_live_server, chromium, intent_model, chinese_shop
 ):
     base = asgi_live_server
-    visitor_context = browser.new_context(locale="zh-CN")
-    agent_context = browser.new_context(locale="en-US")
+    visitor_context = chromium.new_context(locale="zh-CN")
+    agent_context = chromium.new_context(locale="en-US")
     try:
         visitor = visitor_context.new_page()
         open_chat(visitor, base, chinese_shop["inbox"], "zh-hans")

@@ -473,3 +473,19 @@ def test_the_assistant_config_is_validated(shop):
 
     with pytest.raises(ValidationError):
         make_inbox(shop, "webchat", "Chat", config={"assistant": {"human_only_intents": ["bogus"]}})
+
+
+def test_if_the_assistant_fails_a_person_takes_over(chat, monkeypatch):
+    from storedesk.assistant import services
+
+    def broken(context):
+        raise RuntimeError("search index unavailable")
+
+    monkeypatch.setattr(services, "decide", broken)
+    visitor = visitor_of(chat)
+    added = say(visitor, "Which payment methods do you accept?")
+    (reply,) = replies(added)
+    assert reply.text.startswith("I'm passing you to a colleague")
+    assert session_of(visitor).handoff_reason == HandoffReason.UNSURE
+    note = next(m for m in added if m.kind == MessageKind.NOTE)
+    assert "the assistant failed to process the message" in note.text

@@ -1,4 +1,5 @@
-"""Settings for administrators: stores, inboxes, agents, teams and canned replies."""
+"""Settings for administrators: stores, inboxes, agents, teams, canned replies and the
+assistant's shop intents."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from storedesk.accounts.enums import Role
 from storedesk.accounts.models import Agent, Team
 from storedesk.accounts.services import agent_create, agent_update, team_create, team_update
+from storedesk.assistant.intent_services import shop_intent_delete, shop_intent_save
+from storedesk.assistant.intents import INTENTS
+from storedesk.assistant.models import IntentAction, ShopIntent
 from storedesk.core.errors import DomainError
 from storedesk.inboxes import review
 from storedesk.inboxes.adapters import REGISTRY
@@ -489,5 +493,86 @@ def settings_canned(request, reply_id: int | None = None):
             "editing": reply,
             "variables": VARIABLES,
             "replies": CannedReply.objects.select_related("store"),
+        },
+    )
+
+
+class ShopIntentForm(forms.Form):
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.all())
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=40,
+        help_text=_("e.g. wholesale or store_hours; a built-in name adds examples to it."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    action = forms.ChoiceField(label=_("What the assistant does"), choices=IntentAction.choices)
+    answer_en = forms.CharField(
+        label=_("Answer (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answer_hr = forms.CharField(
+        label=_("Answer (Croatian)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answer_zh_hans = forms.CharField(
+        label=_("Answer (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    examples = forms.CharField(
+        label=_("Examples"),
+        help_text=_("What customers write, one message per line, in any language."),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+    ANSWER_FIELDS = {"en": "answer_en", "hr": "answer_hr", "zh-hans": "answer_zh_hans"}
+
+    @classmethod
+    def initial_for(cls, intent: ShopIntent) -> dict:
+        initial = {
+            "store": intent.store,
+            "name": intent.name,
+            "description": intent.description,
+            "action": intent.action,
+            "examples": intent.examples,
+        }
+        for locale, field in cls.ANSWER_FIELDS.items():
+            initial[field] = intent.answers.get(locale, "")
+        return initial
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "store": data["store"],
+            "name": data["name"],
+            "description": data["description"],
+            "action": data["action"],
+            "examples": data["examples"],
+            "answers": {locale: data[field] for locale, field in self.ANSWER_FIELDS.items()},
+        }
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def settings_assistant(request, intent_id: int | None = None):
+    """The shop's own assistant intents (and examples added to built-in ones)."""
+    intent = _editing(ShopIntent, intent_id, select=("store",))
+    if request.method == "POST" and intent and "delete" in request.POST:
+        shop_intent_delete(actor=request.user, intent=intent)
+        messages.success(request, _("Intent deleted."))
+        return redirect("settings-assistant")
+    form = ShopIntentForm(
+        request.POST or None, initial=ShopIntentForm.initial_for(intent) if intent else {}
+    )
+    return _save_or_render(
+        request,
+        form,
+        lambda data: shop_intent_save(
+            actor=request.user, intent=intent, **form.service_arguments()
+        ),
+        saved=_("Intent saved. The assistant learns it in a minute."),
+        then=lambda _: "settings-assistant",
+        template="web/settings/assistant.html",
+        context={
+            "section": "assistant",
+            "editing": intent,
+            "intents": ShopIntent.objects.select_related("store"),
+            "built_in": INTENTS,
         },
     )
