@@ -21,6 +21,46 @@ def _compiled_translations():
     compile_project_translations()
 
 
+class _RememberingEmbedder:
+    """The configured embedder, each text embedded once per test run: tests index the same
+    articles and ask the same questions again and again (same vectors, less waiting)."""
+
+    def __init__(self, inner):
+        self.inner, self.name = inner, inner.name
+        self._passages, self._queries = {}, {}
+
+    def passages(self, texts):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._passages]
+        if missing:
+            self._passages.update(zip(missing, self.inner.passages(missing), strict=True))
+        return np.stack([self._passages[t] for t in texts]) if texts else self.inner.passages([])
+
+    def query(self, text):
+        if text not in self._queries:
+            self._queries[text] = self.inner.query(text)
+        return self._queries[text]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embeddings_remembered():
+    from functools import cache
+
+    from storedesk.search import embedders
+
+    configured = embedders._configured
+
+    @cache
+    def remembering(spec, api_key, threads):
+        inner = configured(spec, api_key, threads)
+        return _RememberingEmbedder(inner) if inner is not None else None
+
+    embedders._configured = remembering
+    yield
+    embedders._configured = configured
+
+
 @pytest.fixture(scope="session")
 def intent_model_home(tmp_path_factory):
     """The home the shared intent model is cached in (see ``intent_model``)."""

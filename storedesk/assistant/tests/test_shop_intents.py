@@ -116,28 +116,12 @@ def chat(shop, text):
     )
 
 
-def test_the_assistant_gives_the_shops_answer(shop, agent):
-    save(
-        shop,
-        agent,
-        answers={"en": "Ilica 1 is open Mon-Sat 9-20.", "hr": "Ilica 1 radi pon-sub 9-20."},
-    )
-    _conversation, (reply,) = chat(shop, "Kada radi vaša trgovina u Ilici?")
-    assert reply.text == "Ilica 1 radi pon-sub 9-20."
-    assert reply.sender_type == "assistant"
+@pytest.fixture
+def taught_shop(shop, agent):
+    """A shop with three intents of its own, its model trained once per test run (the
+    model is found again by the digest of the examples)."""
+    from storedesk.assistant.understanding import train_store_model
 
-
-def test_a_shop_intent_can_go_straight_to_a_person(shop, agent):
-    save(shop, agent, name="wholesale", action="handoff", examples=WHOLESALE, answers={})
-    conversation_id, added = chat(
-        shop, "We want 300 kettles for our hotels, what is your B2B price?"
-    )
-    session = AssistantSession.objects.get(conversation_id=conversation_id)
-    assert session.handoff_reason == HandoffReason.HUMAN_ONLY
-    assert any(m.kind == "note" and "Intent: wholesale" in m.text for m in added)
-
-
-def test_more_examples_for_a_built_in_intent(shop, agent):
     slang = "\n".join(
         [
             "di mi je paketić",
@@ -147,8 +131,36 @@ def test_more_examples_for_a_built_in_intent(shop, agent):
             "di je ta roba več",
         ]
     )
-    save(shop, agent, name="track_order", action="built_in", examples=slang, answers={})
-    assert understand("ej di mi je paketić", store_id=shop.pk).intent == "track_order"
+    answers = {"en": "Ilica 1 is open Mon-Sat 9-20.", "hr": "Ilica 1 radi pon-sub 9-20."}
+    for name, action, examples, answer in [
+        ("store_hours", "answer", STORE_HOURS, answers),
+        ("wholesale", "handoff", WHOLESALE, {}),
+        ("track_order", "built_in", slang, {}),
+    ]:
+        ShopIntent.objects.create(
+            store=shop, name=name, action=action, examples=examples, answers=answer
+        )
+    assert train_store_model(shop.pk)
+    return shop
+
+
+def test_the_assistant_gives_the_shops_answer(taught_shop):
+    _conversation, (reply,) = chat(taught_shop, "Kada radi vaša trgovina u Ilici?")
+    assert reply.text == "Ilica 1 radi pon-sub 9-20."
+    assert reply.sender_type == "assistant"
+
+
+def test_a_shop_intent_can_go_straight_to_a_person(taught_shop):
+    conversation_id, added = chat(
+        taught_shop, "We want 300 kettles for our hotels, what is your B2B price?"
+    )
+    session = AssistantSession.objects.get(conversation_id=conversation_id)
+    assert session.handoff_reason == HandoffReason.HUMAN_ONLY
+    assert any(m.kind == "note" and "Intent: wholesale" in m.text for m in added)
+
+
+def test_more_examples_for_a_built_in_intent(taught_shop):
+    assert understand("ej di mi je paketić", store_id=taught_shop.pk).intent == "track_order"
 
 
 def test_the_settings_page(shop, admin_agent, agent):

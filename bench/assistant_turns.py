@@ -1,0 +1,132 @@
+"""The assistant's first reply in a chat, end to end: what it does with each question of
+the project's help-center sets, and how long the customer waits.
+
+Run from the storedesk virtualenv::
+
+    python bench/assistant_turns.py                    # own + heldout queries, ~4 minutes
+    python bench/assistant_turns.py --queries heldout
+
+The help center of ``bench/data/helpcenter_eval.json`` (English, Chinese, Croatian) is
+published into a fresh SQLite database (as ``bench/search_quality.py`` does) with a chat
+inbox that has the assistant on. Each query is written by a new chat visitor
+(``visitor_message``), and the assistant's turn runs inline (huey immediate), as it would
+in a worker: understanding, the decision (search, orders, handoff rules) and the writes.
+
+Per language it reports, for the answerable queries: the share answered with the expected
+article, answered with another one, handed off or asked to rephrase; for the queries the
+help center does not answer: the share it (wrongly) answered. Latency: from the visitor's
+message to the assistant's reply stored, p50 and p95 (one thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from search_quality import load_own, log, setup_django  # noqa: E402
+
+QUERY_SETS = {
+    "own": BENCH_DIR / "data" / "helpcenter_eval.json",
+    "heldout": BENCH_DIR / "data" / "helpcenter_eval_heldout.json",
+}
+
+
+def outcome_of(conversation_id: int, expected: str | None) -> str:
+    from storedesk.assistant.models import AssistantAnswer, AssistantSession
+
+    session = AssistantSession.objects.filter(conversation_id=conversation_id).first()
+    if session is None:
+        return "silent"
+    if session.state == "handed_off":
+        return "handed_off"
+    answer = AssistantAnswer.objects.filter(session=session).select_related("article").first()
+    if answer is None:
+        return "rephrase" if session.unsure_count else "other"
+    if expected is None:
+        return "answered"
+    return "right_article" if answer.article and answer.article.key == expected else "wrong_article"
+
+
+def run(queries: list[dict], inbox) -> tuple[dict, list[float]]:
+    from storedesk.inboxes.adapters.webchat.service import visitor_message, visitor_start
+
+    outcomes: dict[tuple[str, bool], Counter] = defaultdict(Counter)
+    latencies = []
+    for n, query in enumerate(queries, 1):
+        visitor, _token = visitor_start(inbox=inbox, locale="")
+        started = time.perf_counter()
+        message, _new = visitor_message(visitor=visitor, text=query["q"], client_key="k")
+        latencies.append((time.perf_counter() - started) * 1000)
+        answerable = query["expected"] is not None
+        outcomes[(query["lang"], answerable)][
+            outcome_of(message.conversation_id, query["expected"])
+        ] += 1
+        if n % 50 == 0:
+            log(f"{n}/{len(queries)}")
+    return outcomes, latencies
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", action="append", choices=sorted(QUERY_SETS))
+    args = parser.parse_args(argv)
+    names = args.queries or ["own", "heldout"]
+    home = Path(tempfile.mkdtemp(prefix="storedesk-bench-turns-"))
+    setup_django(home)
+    from storedesk.assistant.understanding import default_model
+    from storedesk.inboxes.services import inbox_create
+
+    log("training or loading the intent model")
+    default_model()
+    evalset = load_own(argparse.Namespace())
+    store = evalset.queries[0].store
+    inbox = inbox_create(
+        store=store, kind="webchat", name="Chat", config={"assistant": {"enabled": True}}
+    )
+    results = {}
+    for name in names:
+        queries = json.loads(QUERY_SETS[name].read_text(encoding="utf-8"))["queries"]
+        run(queries[:3], inbox)  # warm up caches (index matrices, model)
+        outcomes, latencies = run(queries, inbox)
+        latencies.sort()
+        table = {}
+        for (lang, answerable), counts in sorted(outcomes.items()):
+            total = sum(counts.values())
+            table[f"{lang} {'answerable' if answerable else 'unanswerable'}"] = {
+                "queries": total,
+                **{k: round(v / total, 3) for k, v in sorted(counts.items())},
+            }
+        results[name] = {
+            "outcomes": table,
+            "latency_ms": {
+                "p50": round(statistics.median(latencies), 1),
+                "p95": round(latencies[int(len(latencies) * 0.95) - 1], 1),
+            },
+        }
+        print(f"\n{name}: {len(queries)} queries")
+        for row, values in table.items():
+            print(f"  {row:24} {json.dumps(values)}")
+        print(f"  latency ms {json.dumps(results[name]['latency_ms'])}")
+    out = BENCH_DIR / "results" / f"assistant_turns-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps({"machine": platform.platform(), "results": results}, indent=2),
+        encoding="utf-8",
+    )
+    log(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
