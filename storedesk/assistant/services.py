@@ -184,7 +184,9 @@ def _write(conversation_id: int, message: Message | None, turn: Turn, answer_id=
     now = timezone.now()
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            # Only the conversation row is locked (PostgreSQL cannot lock the nullable side
+            # of the dedicated agent's outer join).
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("store", "inbox", "contact__dedicated_agent")
             .get(pk=conversation_id)
         )
@@ -194,6 +196,10 @@ def _write(conversation_id: int, message: Message | None, turn: Turn, answer_id=
         )
         if session.state in (SessionState.HANDED_OFF, SessionState.TAKEN_OVER):
             return "silent"  # a person took it while the assistant was thinking
+        if _agent_replied(conversation):
+            session.state = SessionState.TAKEN_OVER
+            session.save(update_fields=["state", "updated_at"])
+            return "silent"
         if message is not None and _answered_already(conversation, message):
             return "skipped"
         if (
@@ -203,6 +209,9 @@ def _write(conversation_id: int, message: Message | None, turn: Turn, answer_id=
             return "ignored"
         if turn.handoff:
             turn.reply = _handoff_reply(conversation.store, turn, now)
+        elif not turn.reply.strip():  # nothing to say is not understanding
+            with translation.override(turn.language):
+                turn.reply = texts.unsure()
         with translation.override(turn.language):
             reply = message_send(
                 conversation=conversation,

@@ -489,3 +489,22 @@ def test_if_the_assistant_fails_a_person_takes_over(chat, monkeypatch):
     assert session_of(visitor).handoff_reason == HandoffReason.UNSURE
     note = next(m for m in added if m.kind == MessageKind.NOTE)
     assert "the assistant failed to process the message" in note.text
+
+
+def test_an_agent_reply_while_the_assistant_thinks_keeps_it_silent(chat, agent, monkeypatch):
+    from storedesk.assistant import services
+
+    visitor = visitor_of(chat)
+    say(visitor, "hello")
+    conversation = Conversation.objects.get(pk=visitor.conversation_id)
+    decide = services.decide
+
+    def slow_decide(context):
+        turn = decide(context)
+        message_send(conversation=conversation, author=agent, text="Ana here, I've got this.")
+        return turn
+
+    monkeypatch.setattr(services, "decide", slow_decide)
+    added = say(visitor, "Which payment methods do you accept?")
+    assert [m.sender_type for m in added] == [SenderType.AGENT]
+    assert session_of(visitor).state == SessionState.TAKEN_OVER
