@@ -13,9 +13,11 @@ inbox that has the assistant on. Each query is written by a new chat visitor
 in a worker: understanding, the decision (search, orders, handoff rules) and the writes.
 
 Per language it reports, for the answerable queries: the share answered with the expected
-article, answered with another one, handed off or asked to rephrase; for the queries the
-help center does not answer: the share it (wrongly) answered. Latency: from the visitor's
-message to the assistant's reply stored, p50 and p95 (one thread).
+article, answered with another one, asked for the order number (order questions), handed
+off or asked to rephrase; for the queries the help center does not answer: the share it
+(wrongly) answered. Then, for higher answer floors, how those shares would change.
+Latency: from the visitor's message to the assistant's reply stored, p50 and p95 (one
+thread).
 """
 
 from __future__ import annotations
@@ -42,39 +44,67 @@ QUERY_SETS = {
 }
 
 
-def outcome_of(conversation_id: int, expected: str | None) -> str:
+def outcome_of(conversation_id: int, expected: str | None) -> tuple[str, float | None]:
+    """What the assistant did with the query, and the similarity of the article it
+    answered with (None when it did not answer from the help center)."""
     from storedesk.assistant.models import AssistantAnswer, AssistantSession
 
     session = AssistantSession.objects.filter(conversation_id=conversation_id).first()
     if session is None:
-        return "silent"
+        return "silent", None
     if session.state == "handed_off":
-        return "handed_off"
+        return "handed_off", None
     answer = AssistantAnswer.objects.filter(session=session).select_related("article").first()
     if answer is None:
-        return "rephrase" if session.unsure_count else "other"
+        if session.awaiting == "order":
+            return "asked_for_order", None
+        return ("rephrase" if session.unsure_count else "other"), None
     if expected is None:
-        return "answered"
-    return "right_article" if answer.article and answer.article.key == expected else "wrong_article"
+        return "answered", answer.score
+    right = answer.article is not None and answer.article.key == expected
+    return ("right_article" if right else "wrong_article"), answer.score
+
+
+def floor_table(
+    answers: list[tuple[bool, str, float]], answerable: int, unanswerable: int
+) -> list[dict]:
+    """For answer floors from 0.80 up: of the answerable queries, the share answered with
+    the right article; of the unanswerable ones, the share answered anyway (from the
+    similarities recorded at the product's floor, so exact for any higher floor)."""
+    rows = []
+    for floor in (0.80, 0.82, 0.84, 0.86, 0.88, 0.90):
+        right = sum(1 for a, o, s in answers if a and o == "right_article" and s >= floor)
+        wrong = sum(1 for a, o, s in answers if a and o == "wrong_article" and s >= floor)
+        false = sum(1 for a, o, s in answers if not a and o == "answered" and s >= floor)
+        rows.append(
+            {
+                "floor": floor,
+                "right": round(right / answerable, 3),
+                "wrong": round(wrong / answerable, 3),
+                "unanswerable_answered": round(false / unanswerable, 3) if unanswerable else None,
+            }
+        )
+    return rows
 
 
 def run(queries: list[dict], inbox) -> tuple[dict, list[float]]:
     from storedesk.inboxes.adapters.webchat.service import visitor_message, visitor_start
 
     outcomes: dict[tuple[str, bool], Counter] = defaultdict(Counter)
-    latencies = []
+    latencies, answers = [], []
     for n, query in enumerate(queries, 1):
         visitor, _token = visitor_start(inbox=inbox, locale="")
         started = time.perf_counter()
         message, _new = visitor_message(visitor=visitor, text=query["q"], client_key="k")
         latencies.append((time.perf_counter() - started) * 1000)
         answerable = query["expected"] is not None
-        outcomes[(query["lang"], answerable)][
-            outcome_of(message.conversation_id, query["expected"])
-        ] += 1
+        outcome, score = outcome_of(message.conversation_id, query["expected"])
+        outcomes[(query["lang"], answerable)][outcome] += 1
+        if score is not None:
+            answers.append((answerable, outcome, score))
         if n % 50 == 0:
             log(f"{n}/{len(queries)}")
-    return outcomes, latencies
+    return outcomes, latencies, answers
 
 
 def main(argv=None) -> int:
@@ -98,7 +128,7 @@ def main(argv=None) -> int:
     for name in names:
         queries = json.loads(QUERY_SETS[name].read_text(encoding="utf-8"))["queries"]
         run(queries[:3], inbox)  # warm up caches (index matrices, model)
-        outcomes, latencies = run(queries, inbox)
+        outcomes, latencies, answers = run(queries, inbox)
         latencies.sort()
         table = {}
         for (lang, answerable), counts in sorted(outcomes.items()):
@@ -109,6 +139,11 @@ def main(argv=None) -> int:
             }
         results[name] = {
             "outcomes": table,
+            "answer_floors": floor_table(
+                answers,
+                sum(1 for q in queries if q["expected"] is not None),
+                sum(1 for q in queries if q["expected"] is None),
+            ),
             "latency_ms": {
                 "p50": round(statistics.median(latencies), 1),
                 "p95": round(latencies[int(len(latencies) * 0.95) - 1], 1),
@@ -117,6 +152,8 @@ def main(argv=None) -> int:
         print(f"\n{name}: {len(queries)} queries")
         for row, values in table.items():
             print(f"  {row:24} {json.dumps(values)}")
+        for row in results[name]["answer_floors"]:
+            print(f"  floor {json.dumps(row)}")
         print(f"  latency ms {json.dumps(results[name]['latency_ms'])}")
     out = BENCH_DIR / "results" / f"assistant_turns-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(exist_ok=True)

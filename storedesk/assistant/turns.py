@@ -23,7 +23,10 @@ ORDER_STATUS_INTENTS = frozenset({"track_order", "track_refund"})
 # Intents about changing an order: the order is identified, then a person makes the change.
 ORDER_CHANGE_INTENTS = frozenset({"cancel_order", "change_order", "change_shipping_address"})
 # A help-center passage at least this similar to the message is offered as the answer ...
-ANSWER_FLOOR = 0.80
+# (bench/assistant_turns.py: from 0.80 to 0.82 the questions the help center does not
+# answer that got an answer anyway fell from 71-77 % to 42-43 %, right answers from 47 %
+# to 46-47 %; at 0.84 right answers fell to 34-40 %).
+ANSWER_FLOOR = 0.82
 # ... or this similar when the intent model thinks the message is outside customer service
 # (measured on the demo help centers: unrelated questions reach 0.80-0.84).
 OUT_OF_SCOPE_FLOOR = 0.86
