@@ -14,6 +14,7 @@ Reads only; nothing is stored. The caller must have access-checked the conversat
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -120,13 +121,15 @@ def _articles(conversation, question: str) -> list[ArticleSuggestion]:
 
 def _plain(text: str) -> str:
     import html
-    import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def _from_similar_conversations(conversation, question, vector, embedder) -> list[Draft]:
-    """The first human reply of resolved conversations that started with a close question."""
+    """The first human reply of resolved conversations that started with a close question
+    (not one that speaks of that customer's own data)."""
+    from storedesk.conversations.models import Conversation
+
     if vector is None:
         return []
     candidates = _similar_resolved(conversation, question)
@@ -151,10 +154,17 @@ def _from_similar_conversations(conversation, question, vector, embedder) -> lis
         .values_list("conversation_id", "text")
     ):
         replies.setdefault(conversation_id, text)
+    names = dict(Conversation.objects.filter(pk__in=candidates).values_list("pk", "contact__name"))
     scored = []
     for conversation_id in candidates:
         if conversation_id not in replies or not first_questions.get(conversation_id):
             continue
+        reply = _without_other_customer(
+            replies[conversation_id], names.get(conversation_id) or "", conversation
+        )
+        if reply is None:
+            continue
+        replies[conversation_id] = reply
         asked = first_questions[conversation_id][:QUESTION_CHARS]
         score = float(np.dot(vector, embedder.query(asked)))
         if score >= DRAFT_FLOOR:
@@ -169,6 +179,24 @@ def _from_similar_conversations(conversation, question, vector, embedder) -> lis
         )
         for score, cid in scored[:2]
     ]
+
+
+# What makes another customer's reply theirs: an address, a link (tracking), a number of
+# four or more digits (order, tracking, phone).
+_PERSONAL = re.compile(r"@|https?://|www\.|\d{4,}", re.IGNORECASE)
+
+
+def _without_other_customer(reply: str, their_name: str, conversation) -> str | None:
+    """``reply`` made fit for this customer: None when it holds the other customer's data;
+    their first name replaced by this customer's."""
+    if _PERSONAL.search(reply):
+        return None
+    first = their_name.split()[0] if their_name.split() else ""
+    if first and len(first) > 1:
+        mine = conversation.contact.first_name or ""
+        reply = re.sub(rf"\b{re.escape(first)}\b", mine, reply).replace(" ,", ",")
+        reply = re.sub(r"\s+([,.!?])", r"\1", reply)
+    return reply
 
 
 def _similar_resolved(conversation, question: str) -> list[int]:
@@ -219,8 +247,24 @@ def _canned_vector(reply, embedder) -> np.ndarray:
     return found
 
 
+def verified_order(conversation):
+    """The order a suggested draft may speak of: one the customer proved to the assistant,
+    or one the channel vouches for (never one matched by an address typed into a form)."""
+    from storedesk.assistant.models import AssistantSession
+    from storedesk.assistant.orders import vouched_orders
+
+    session = (
+        AssistantSession.objects.filter(conversation=conversation)
+        .select_related("verified_order")
+        .first()
+    )
+    if session is not None and session.verified_order is not None:
+        return session.verified_order
+    orders = vouched_orders(contact=conversation.contact, channel=conversation.inbox.kind)
+    return orders[0] if orders else None
+
+
 def _from_canned_replies(conversation, agent, vector, embedder) -> list[Draft]:
-    from storedesk.commerce.selectors import order_list_for_contact
     from storedesk.core.errors import DomainError
     from storedesk.routing.canned import canned_context, canned_render
     from storedesk.routing.selectors import canned_reply_list
@@ -235,10 +279,8 @@ def _from_canned_replies(conversation, agent, vector, embedder) -> list[Draft]:
     if not scored:
         return []
     scored.sort(key=lambda item: -item[0])
-    orders = order_list_for_contact(contact=conversation.contact, limit=1)
-    context = canned_context(
-        conversation=conversation, agent=agent, order=orders[0] if orders else None
-    )
+    order = verified_order(conversation)
+    context = canned_context(conversation=conversation, agent=agent, order=order)
     drafts = []
     for score, reply in scored[:2]:
         try:

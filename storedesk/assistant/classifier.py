@@ -10,6 +10,8 @@ arrays (``.npz``, no pickle).
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +90,9 @@ class IntentModel:
     def save(self, path: Path) -> None:
         word_idf, char_idf = self.featurizer.idf
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial.npz")
+        # A name of this writer's own: two processes training the same model never write
+        # into one file.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial.npz")
         np.savez_compressed(
             partial,
             version=np.array(FORMAT_VERSION),

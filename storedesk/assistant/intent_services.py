@@ -75,6 +75,7 @@ def shop_intent_save(
     if clash.exists():
         raise ValidationError("This store already has an intent with this name.", field="name")
     with transaction.atomic():
+        previous_store_id = intent.store_id if intent is not None else None
         if intent is None:
             intent = ShopIntent(created_by=actor)
         intent.store, intent.name, intent.action = store, name, action
@@ -84,6 +85,8 @@ def shop_intent_save(
         intent.save()
         audit_log(actor=actor, action="shop_intent.saved", target=intent)
         emit(ShopIntentsChanged(store_id=store.pk))
+        if previous_store_id not in (None, store.pk):  # moved: the old store retrains too
+            emit(ShopIntentsChanged(store_id=previous_store_id))
     return intent
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 1200
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 LANGUAGE_NAMES = {"en": "English", "hr": "Croatian", "zh-hans": "Simplified Chinese"}
 
@@ -104,6 +105,8 @@ def grounded(content: str | None, source_count: int) -> PhrasedAnswer | None:
         return None
     cited = tuple(dict.fromkeys(int(n) for n in _CITATION.findall(text)))
     if not cited or any(n < 1 or n > source_count for n in cited):
+        return None
+    if _URL.search(text):  # links come from the cited sources only, listed after it
         return None
     return PhrasedAnswer(text=text, cited=cited)
 

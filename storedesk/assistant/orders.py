@@ -52,16 +52,13 @@ def _same_number(number: str) -> Q:
     return query
 
 
-def order_by_number_and_email(*, store_id: int, numbers: list[str], email: str) -> Order | None:
-    """The store's order with one of ``numbers`` placed with ``email``, or None (also when
-    the number exists with another address)."""
-    if not numbers or not email:
+def order_by_number_and_email(*, store_id: int, number: str, email: str) -> Order | None:
+    """The store's order ``number`` placed with ``email``, or None (also when the number
+    exists with another address). One number per call: each call is one guess."""
+    if not number or not email:
         return None
-    condition = Q()
-    for number in numbers[:5]:
-        condition |= _same_number(number)
     return (
-        Order.objects.filter(condition, store_id=store_id, customer_email__iexact=email)
+        Order.objects.filter(_same_number(number), store_id=store_id, customer_email__iexact=email)
         .order_by("-placed_at")
         .first()
     )

@@ -105,7 +105,7 @@ def assistant_feedback(*, conversation_id: int, message_id: int, helpful: bool) 
     ``message_id`` in their conversation. Yes resolves the conversation; no hands off.
     Only the latest unanswered answer counts (a repeat click does nothing)."""
     answer = (
-        AssistantAnswer.objects.select_related("session", "message")
+        AssistantAnswer.objects.select_related("session", "message__conversation")
         .filter(message_id=message_id, message__conversation_id=conversation_id)
         .first()
     )
@@ -114,6 +114,11 @@ def assistant_feedback(*, conversation_id: int, message_id: int, helpful: bool) 
     session = answer.session
     if answer.helpful is not None or session.state != SessionState.ACTIVE:
         return "ignored"
+    if answer.message.conversation.status not in (
+        ConversationStatus.OPEN,
+        ConversationStatus.PENDING,
+    ):
+        return "ignored"  # closed by a person meanwhile: a click is not a new message
     if session.answers.filter(pk__gt=answer.pk).exists():
         return "ignored"  # a later answer is the one being asked about
     turn = Turn(
@@ -132,11 +137,10 @@ def assistant_feedback(*, conversation_id: int, message_id: int, helpful: bool) 
 
 
 def _answered_already(conversation: Conversation, message: Message) -> bool:
+    """The assistant already took its turn for ``message`` (its reply carries the
+    message's id in its client key)."""
     return Message.objects.filter(
-        conversation=conversation,
-        kind=MessageKind.OUTBOUND,
-        sender_type=SenderType.ASSISTANT,
-        id__gt=message.pk,
+        conversation=conversation, client_key=f"assistant:{message.pk}"
     ).exists()
 
 
@@ -200,8 +204,10 @@ def _write(conversation_id: int, message: Message | None, turn: Turn, answer_id=
             session.state = SessionState.TAKEN_OVER
             session.save(update_fields=["state", "updated_at"])
             return "silent"
-        if message is not None and _answered_already(conversation, message):
-            return "skipped"
+        if message is not None and (
+            _answered_already(conversation, message) or _newer_inbound(conversation, message)
+        ):
+            return "skipped"  # the newer message's turn answers both
         if (
             answer_id is not None
             and session.answers.filter(pk=answer_id, helpful__isnull=False).exists()
@@ -316,9 +322,21 @@ def _zone(store):
 
 
 def _handoff(conversation, session, turn: Turn, message, now) -> None:
-    from storedesk.conversations.services import conversation_mark_waiting, note_add
+    from storedesk.conversations.services import (
+        conversation_mark_waiting,
+        conversation_set_status,
+        note_add,
+    )
     from storedesk.routing.services import conversation_route
 
+    if conversation.status not in (ConversationStatus.OPEN, ConversationStatus.PENDING):
+        # A person must see it: a closed or snoozed conversation is opened again.
+        conversation = conversation_set_status(
+            conversation=conversation,
+            status=ConversationStatus.OPEN,
+            actor=None,
+            reason="assistant",
+        )
     routed = conversation_route(conversation=conversation)
     with translation.override(conversation.store.default_locale):
         note = handoff_note(session, turn)

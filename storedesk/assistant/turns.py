@@ -7,6 +7,7 @@ slow part (the embedding model and search) never holds a database lock.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.utils import translation
@@ -18,6 +19,7 @@ from storedesk.assistant.models import Awaiting, HandoffReason
 from storedesk.assistant.sentiment import sentiment_of
 from storedesk.assistant.understanding import Understanding, understand
 
+logger = logging.getLogger(__name__)
 # Intents answered with the status of one of the customer's orders.
 ORDER_STATUS_INTENTS = frozenset({"track_order", "track_refund"})
 # Intents about changing an order: the order is identified, then a person makes the change.
@@ -226,8 +228,10 @@ def _order_turn(context: Context, turn: Turn, intent: str) -> None:
             turn.awaiting, turn.pending_intent = Awaiting.ORDER, intent
             turn.tried.append({"step": "asked_order_details"})
             return
+        # One number per attempt: a message listing many numbers must not multiply the
+        # guesses the two allowed attempts give.
         order = order_lookup.order_by_number_and_email(
-            store_id=context.store.pk, numbers=numbers, email=email
+            store_id=context.store.pk, number=numbers[0], email=email
         )
         if order is None:
             turn.identity_failures += 1
@@ -267,6 +271,14 @@ def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
 
     locale = store_locale(context.store, turn.language)
     hits = search_articles(context.store, context.text, locale=locale, limit=3)
+    # As the public pages: only what is public now (the index may lag a change).
+    hits = [
+        hit
+        for hit in hits
+        if hit.article.is_public
+        and hit.article.store_id == context.store.pk
+        and hit.translation.locale in context.store.locales
+    ]
     best = _best_for_intent(hits, u)
     score = best.semantic_score if best is not None else None
     floor = OUT_OF_SCOPE_FLOOR if u.intent == OUT_OF_SCOPE else ANSWER_FLOOR
@@ -317,7 +329,11 @@ def _phrased(context: Context, turn: Turn, hits) -> tuple[object, str] | None:
     cited articles listed, and the first cited hit; None without one or when it fails."""
     from storedesk.assistant.llm import Source, configured_endpoint, phrase_answer
 
-    if configured_endpoint() is None:
+    try:
+        if configured_endpoint() is None:
+            return None
+    except ValueError as exc:  # a malformed setting: answer without the model
+        logger.error("%s", exc)
         return None
     hits = hits[:3]
     sources = [

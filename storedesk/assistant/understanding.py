@@ -9,7 +9,9 @@ examples or of the embedder trains a new one.
 from __future__ import annotations
 
 import csv
+import os
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +115,8 @@ def _load(path: Path, embedder) -> IntentModel | None:
     embed = _batch_queries(embedder) if embedder is not None else None
     try:
         return IntentModel.load(path, embed)
-    except (OSError, ValueError, KeyError):
-        return None  # unreadable or an older format: train again
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # unreadable, damaged or an older format: train again
 
 
 # --- The shop's own intents and examples ------------------------------------------------------
@@ -196,8 +198,10 @@ def _save_vectors(embedder) -> None:
         matrix = np.stack([_vectors[(embedder.name, text)] for text in texts])
     path = _vectors_path(embedder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    with partial.open("wb") as handle:
         np.savez_compressed(handle, texts=np.array(texts), vectors=matrix)
+    partial.replace(path)  # readers never see half a file
 
 
 def _load_vectors(embedder) -> None:
@@ -211,7 +215,8 @@ def _load_vectors(embedder) -> None:
     try:
         with np.load(path, allow_pickle=False) as data:
             texts, matrix = [str(t) for t in data["texts"]], data["vectors"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        path.unlink(missing_ok=True)  # damaged: the examples are embedded again
         return
     with _vectors_lock:
         for text, vector in zip(texts, matrix, strict=True):

@@ -52,7 +52,9 @@ def test_articles_and_an_article_draft_for_the_customers_question(mail, agent):
 
 
 def test_the_reply_of_a_similar_resolved_conversation_comes_first(mail, agent):
-    earlier = ask(mail, "Can I pay with PayPal or only with a card?", email="ivo@example.com")
+    earlier = ask(
+        mail, "Can I pay with PayPal or only with a card?", email="ivo@example.com", name="Ivo Ivić"
+    )
     with committed_events():
         services.message_send(
             conversation=earlier, author=agent, text="Yes, PayPal works at checkout, Ivo."
@@ -66,7 +68,8 @@ def test_the_reply_of_a_similar_resolved_conversation_comes_first(mail, agent):
     conversation = ask(mail, "Can I pay with PayPal?")
     drafts = assistance_for(conversation, agent=agent).drafts
     assert drafts[0].source == "conversation"
-    assert drafts[0].text == "Yes, PayPal works at checkout, Ivo."
+    # Addressed to this customer, not the one it was written for.
+    assert drafts[0].text == "Yes, PayPal works at checkout, Ana."
     assert f"#{earlier.pk}" in drafts[0].label
     assert all("Send a photo" not in draft.text for draft in drafts)
 
@@ -147,3 +150,59 @@ def test_customer_text_in_a_draft_is_escaped_in_the_panel(mail, agent):
     client.force_login(agent)
     panel = client.get(f"/c/{conversation.pk}/assist").content.decode()
     assert "<img src=x" not in panel and "&lt;img src=x" in panel
+
+
+def test_a_past_reply_holding_that_customers_data_is_not_offered(mail, agent):
+    earlier = ask(mail, "Can I pay with PayPal or only with a card?", email="ivo@example.com")
+    with committed_events():
+        services.message_send(
+            conversation=earlier,
+            author=agent,
+            text="Yes, PayPal works. Your order NW4455667 ships to Ilica 5 tomorrow.",
+        )
+        services.conversation_set_status(conversation=earlier, status="resolved", actor=agent)
+    conversation = ask(mail, "Can I pay with PayPal?")
+    drafts = assistance_for(conversation, agent=agent).drafts
+    assert all("NW4455667" not in draft.text for draft in drafts)
+    assert all(draft.source != "conversation" for draft in drafts)
+
+
+def test_canned_order_variables_only_for_an_order_the_customer_proved(shop, agent):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from storedesk.commerce.models import Order
+    from storedesk.inboxes.adapters.webchat.service import (
+        visitor_message,
+        visitor_set_details,
+        visitor_start,
+    )
+
+    Order.objects.create(
+        store=shop,
+        external_id="o-9",
+        number="NW5550001",
+        customer_email="victim@example.com",
+        status="shipped",
+        total=Decimal("10.00"),
+        currency="EUR",
+        placed_at=timezone.now() - dt.timedelta(days=1),
+        tracking_url="https://gls.example/track/VICTIM",
+    )
+    canned_reply_save(
+        actor=agent,
+        title="Where is my order",
+        body="Your order {{ order.number }} is {{ order.status }}: {{ order.tracking_url }}",
+        store=shop,
+    )
+    chat = make_inbox(shop, "webchat", "Chat")
+    visitor, _token = visitor_start(inbox=chat)
+    visitor_set_details(visitor=visitor, fields={"email": "victim@example.com"})
+    with committed_events():
+        message, _new = visitor_message(visitor=visitor, text="Where is my order?", client_key="1")
+    drafts = assistance_for(message.conversation, agent=agent).drafts
+    canned = [d for d in drafts if d.source == "canned"]
+    assert canned, "the canned reply is close enough to be offered"
+    assert all("NW5550001" not in d.text and "VICTIM" not in d.text for d in canned)

@@ -508,3 +508,49 @@ def test_an_agent_reply_while_the_assistant_thinks_keeps_it_silent(chat, agent, 
     added = say(visitor, "Which payment methods do you accept?")
     assert [m.sender_type for m in added] == [SenderType.AGENT]
     assert session_of(visitor).state == SessionState.TAKEN_OVER
+
+
+def test_a_message_written_while_the_assistant_answers_the_previous_one_is_answered(
+    chat, monkeypatch
+):
+    from storedesk.assistant import services
+
+    visitor = visitor_of(chat)
+    decide = services.decide
+    sent = []
+
+    def decide_while_the_customer_writes(context):
+        turn = decide(context)
+        if not sent:
+            sent.append(say(visitor, "Which payment methods do you accept?"))
+        return turn
+
+    monkeypatch.setattr(services, "decide", decide_while_the_customer_writes)
+    say(visitor, "hello")
+    replies_ = Message.objects.filter(
+        conversation_id=visitor.conversation_id, kind=MessageKind.OUTBOUND
+    )
+    # The first turn gives way to the newer message, whose turn answers it.
+    assert [r.text.startswith("This may help:") for r in replies_] == [True]
+
+
+def test_feedback_after_a_person_closed_the_conversation_changes_nothing(chat, agent):
+    from storedesk.conversations.services import conversation_set_status
+
+    visitor = visitor_of(chat)
+    (answer_message,) = say(visitor, "Which payment methods do you accept?")
+    conversation = Conversation.objects.get(pk=visitor.conversation_id)
+    with committed_events():
+        conversation_set_status(conversation=conversation, status="resolved", actor=agent)
+        outcome = assistant_feedback(
+            conversation_id=conversation.pk, message_id=answer_message.pk, helpful=False
+        )
+    assert outcome == "ignored"
+    assert not Message.objects.filter(conversation=conversation, id__gt=answer_message.pk)
+
+
+def test_a_message_listing_many_numbers_is_one_guess(chat, order):
+    visitor = visitor_of(chat, email="ana@example.com")
+    (reply,) = say(visitor, "my parcel hasn't arrived, order NW1111111 NW2222222 NW1234567")
+    assert "Kettle" not in reply.text and "TRK998877" not in reply.text
+    assert session_of(visitor).identity_failures == 1

@@ -141,6 +141,8 @@ def test_grounding_rules():
     assert grounded("Yes.", 2) is None  # cites nothing
     assert grounded("x [1] " * 400, 2) is None  # too long
     assert grounded("", 2) is None and grounded(None, 2) is None
+    # Links come from the cited articles only, never from the model's text.
+    assert grounded("Refund confirmed [1], see https://evil.example", 2) is None
 
 
 def test_the_setting(settings):
