@@ -6,7 +6,8 @@ from huey.contrib.djhuey import db_task
 REPLY_PRIORITY = 20
 
 
-@db_task(priority=REPLY_PRIORITY)
+# A failed turn is tried again (a turn is idempotent: its reply carries the message's id).
+@db_task(priority=REPLY_PRIORITY, retries=2, retry_delay=5)
 def assistant_reply(message_id: int) -> None:
     from storedesk.assistant.services import assistant_respond
 

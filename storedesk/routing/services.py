@@ -37,12 +37,14 @@ def conversation_route(*, conversation, actor=None, now=None):
     The customer's dedicated agent first, when they may work on the store; otherwise the
     inbox's team, and within it the member available to chat (toggle on, workspace seen in
     the last minutes) with the fewest open conversations; if nobody is available it waits
-    in the team's queue. An existing assignee is kept. Returns the conversation as routed.
+    in the team's queue. An assignee who may still work on it is kept. Returns the
+    conversation as routed.
     """
     from storedesk.accounts.selectors import can_see_store
     from storedesk.conversations.services import conversation_assign
 
-    if conversation.assignee_id is not None:
+    current = conversation.assignee
+    if current is not None and current.is_active and can_see_store(current, conversation.store_id):
         return conversation
     dedicated = conversation.contact.dedicated_agent
     if (

@@ -554,3 +554,16 @@ def test_a_message_listing_many_numbers_is_one_guess(chat, order):
     (reply,) = say(visitor, "my parcel hasn't arrived, order NW1111111 NW2222222 NW1234567")
     assert "Kettle" not in reply.text and "TRK998877" not in reply.text
     assert session_of(visitor).identity_failures == 1
+
+
+def test_a_deactivated_assignee_does_not_keep_the_handoff(chat, team):
+    gone = AgentFactory(username="left-the-company")
+    member = AgentFactory(username="mia", last_seen_at=timezone.now())
+    team.members.add(member)
+    visitor = visitor_of(chat)
+    say(visitor, "hello")
+    Conversation.objects.filter(pk=visitor.conversation_id).update(assignee=gone)
+    gone.is_active = False
+    gone.save()
+    say(visitor, "Can I speak to a human agent?")
+    assert Conversation.objects.get(pk=visitor.conversation_id).assignee == member
