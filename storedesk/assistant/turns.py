@@ -108,16 +108,13 @@ def reply_language(store, detected: str | None, fallback: str) -> str:
 
 
 def store_locale(store, language: str) -> str | None:
-    """The store locale for ``language`` ("hr" also for sr/bs), or None."""
-    from storedesk.search.analyzers import language_group
+    """The store locale for ``language`` (itself, else one of its analyzer group: "hr"
+    also for sr/bs), or None."""
+    from storedesk.search.language import matching_locale
 
     if not language:
         return None
-    for code in store.locales:
-        if code == language:
-            return code
-    group = language_group(language)
-    return next((code for code in store.locales if language_group(code) == group), None)
+    return language if language in store.locales else matching_locale(language, store.locales)
 
 
 def decide(context: Context, *, understanding: Understanding | None = None) -> Turn:

@@ -8,22 +8,9 @@ from storedesk.accounts.enums import Role
 from storedesk.assistant.assist import assistance_for, latest_question
 from storedesk.conversations import services
 from storedesk.core.testing import AgentFactory, StoreFactory, committed_events, inbound, make_inbox
-from storedesk.helpcenter.services import article_save
-from storedesk.helpcenter.tests.conftest import ARTICLES
 from storedesk.routing.services import canned_reply_save
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(intent_model):
-    store = StoreFactory(
-        name="Northwind", slug="northwind", supported_locales=["en", "hr", "zh-hans"]
-    )
-    with committed_events():
-        for key, locale, title, body in ARTICLES:
-            article_save(store=store, key=key, locale=locale, title=title, body=body, publish=True)
-    return store
 
 
 @pytest.fixture

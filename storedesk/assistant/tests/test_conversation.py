@@ -22,9 +22,7 @@ from storedesk.conversations.enums import ConversationStatus, MessageKind, Sende
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.services import message_send
 from storedesk.core.errors import NotFound
-from storedesk.core.testing import AgentFactory, StoreFactory, committed_events, make_inbox
-from storedesk.helpcenter.services import article_save
-from storedesk.helpcenter.tests.conftest import ARTICLES
+from storedesk.core.testing import AgentFactory, committed_events, make_inbox
 from storedesk.inboxes.adapters.webchat.service import (
     chat_item,
     visitor_message,
@@ -33,17 +31,6 @@ from storedesk.inboxes.adapters.webchat.service import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(intent_model):
-    store = StoreFactory(
-        name="Northwind", slug="northwind", supported_locales=["en", "hr", "zh-hans"]
-    )
-    with committed_events():
-        for key, locale, title, body in ARTICLES:
-            article_save(store=store, key=key, locale=locale, title=title, body=body, publish=True)
-    return store
 
 
 @pytest.fixture
