@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "storedesk.search",
     "storedesk.helpcenter",
     "storedesk.assistant",
+    "storedesk.analytics",
     "storedesk.web",
 ]
 

@@ -81,6 +81,8 @@ class Conversation(TimeStampedModel):
             models.Index(fields=["store", "status", "waiting_since", "id"], name="conv_store_wait"),
             models.Index(fields=["assignee", "status", "waiting_since"], name="conv_assignee"),
             models.Index(fields=["contact", "inbox", "-id"], name="conv_contact_inbox"),
+            # Analytics folds in the conversations changed since its last refresh.
+            models.Index(fields=["updated_at", "id"], name="conv_updated"),
         ]
 
     def __str__(self) -> str:

@@ -106,6 +106,7 @@ def _http_error(request, exc: HttpError):
 
 
 def register_routers() -> None:
+    from storedesk.analytics.api import router as reports_router
     from storedesk.contacts.api import router as contacts_router
     from storedesk.conversations.api import router as conversations_router
     from storedesk.inboxes.api import public_router
@@ -117,6 +118,7 @@ def register_routers() -> None:
     api.add_router("/inboxes", inboxes_router)
     api.add_router("/stores", stores_router)
     api.add_router("/public", public_router)
+    api.add_router("/reports", reports_router)
 
 
 register_routers()

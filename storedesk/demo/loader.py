@@ -99,8 +99,8 @@ def load_demo(*, seed: int = 7, now: datetime | None = None) -> DemoSummary:
 
 
 def _index_history() -> None:
-    """Queue the search indexing of the bulk-written contacts and messages (the worker does
-    it)."""
+    """Queue the search indexing of the bulk-written contacts and messages and the analytics
+    refresh (the worker does them)."""
     from storedesk.contacts.tasks import index_contacts
     from storedesk.conversations.tasks import index_messages
 
@@ -108,6 +108,10 @@ def _index_history() -> None:
         ids = list(model.objects.order_by("id").values_list("id", flat=True))
         for start in range(0, len(ids), 500):
             task(ids[start : start + 500])
+    # The reports show the history at once rather than after the next periodic refresh.
+    from storedesk.analytics.tasks import refresh_analytics_now
+
+    refresh_analytics_now()
 
 
 HELP_CENTERS = Path(__file__).resolve().parent / "fixtures"

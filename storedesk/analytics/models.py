@@ -1,0 +1,191 @@
+"""The facts and rollups reports read.
+
+``ConversationFact`` is one row per conversation with what analytics needs already worked
+out (durations in calendar and business seconds, local days and hours in the store's time
+zone, message counts, the assistant's part). ``DailyRollup``, ``HourlyRollup`` and
+``AgentHourRollup`` sum facts per local day and dimension, so a report over any range reads
+a few thousand small rows, never messages. Rows are written only by
+``storedesk.analytics.services``; every row can be rebuilt from conversations and messages.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class ConversationFact(models.Model):
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="fact",
+    )
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    # The inbox's kind ("email", "webchat", ...), so channel filters need no join.
+    channel = models.CharField(max_length=20)
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The current assignee: reports attribute a conversation to who owns it now.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=12)
+
+    created_at = models.DateTimeField()
+    # Local calendar day and hour (0-23) in the store's time zone.
+    created_day = models.DateField()
+    created_hour = models.PositiveSmallIntegerField()
+
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_day = models.DateField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_response_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Who sent the first reply (not necessarily the assignee).
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # The latest resolution (a reopened conversation counts when it is resolved again).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_day = models.DateField(null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(default=0)
+
+    messages_in = models.PositiveIntegerField(default=0)
+    # Replies written by people (the assistant's are counted apart).
+    agent_replies = models.PositiveIntegerField(default=0)
+    assistant_replies = models.PositiveIntegerField(default=0)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_day = models.DateField(null=True, blank=True)
+
+    # The assistant's part: its session state ("" when it never answered) and why it
+    # handed off; the intent it read from the customer.
+    assistant_state = models.CharField(max_length=12, blank=True)
+    handoff_reason = models.CharField(max_length=20, blank=True)
+    intent = models.CharField(max_length=40, blank=True)
+    complaint = models.BooleanField(default=False)
+    negative = models.BooleanField(default=False)
+
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store", "created_day"], name="fact_created"),
+            models.Index(fields=["store", "first_response_day"], name="fact_first_response"),
+            models.Index(fields=["store", "resolved_day"], name="fact_resolved"),
+            models.Index(fields=["contact", "created_at"], name="fact_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of #{self.conversation_id}"
+
+
+class RollupDimensions(models.Model):
+    """The dimensions every rollup row is keyed by (besides its day)."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    agent_id = models.BigIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.store_id} {self.day}"
+
+
+class DailyRollup(RollupDimensions):
+    """Per local day and dimensions: what happened that day.
+
+    Each measure belongs to the day its event happened: ``created`` to the day the
+    conversation started, first responses to the day of the first reply, resolutions to
+    the day of the (latest) resolution, messages to the day they were written.
+    ``*_hist`` are duration histograms (``storedesk.analytics.buckets``) as
+    ``{bucket index: count}``.
+    """
+
+    created = models.PositiveIntegerField(default=0)
+    # Of the conversations created that day, how many are resolved now.
+    created_resolved = models.PositiveIntegerField(default=0)
+    messages_in = models.PositiveIntegerField(default=0)
+    agent_replies = models.PositiveIntegerField(default=0)
+    assistant_replies = models.PositiveIntegerField(default=0)
+
+    first_responses = models.PositiveIntegerField(default=0)
+    first_response_seconds = models.BigIntegerField(default=0)
+    first_response_business_seconds = models.BigIntegerField(default=0)
+    first_response_hist = models.JSONField(default=dict)
+    first_response_business_hist = models.JSONField(default=dict)
+
+    resolved = models.PositiveIntegerField(default=0)
+    resolution_seconds = models.BigIntegerField(default=0)
+    resolution_business_seconds = models.BigIntegerField(default=0)
+    resolution_hist = models.JSONField(default=dict)
+    resolution_business_hist = models.JSONField(default=dict)
+    # Of those resolved that day: reopened at least once, and answered by one reply.
+    resolved_reopened = models.PositiveIntegerField(default=0)
+    one_touch = models.PositiveIntegerField(default=0)
+
+    # Conversations created that day that the assistant answered, resolved on its own, and
+    # handed to a person (``{reason: count}``).
+    assistant_handled = models.PositiveIntegerField(default=0)
+    assistant_resolved = models.PositiveIntegerField(default=0)
+    handoffs = models.JSONField(default=dict)
+    complaints = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "day"], name="rollup_daily")]
+
+
+class HourlyRollup(RollupDimensions):
+    """Conversations started per local day and hour: the busiest-hours heatmap."""
+
+    hour = models.PositiveSmallIntegerField()
+    # 0 = Monday (so the heatmap needs no database-specific weekday function).
+    weekday = models.PositiveSmallIntegerField()
+    created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "day"], name="rollup_hourly")]
+
+
+class AgentHourRollup(models.Model):
+    """Replies each agent wrote per local day and hour: who covered which hours."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField()
+    agent_id = models.BigIntegerField()
+    replies = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "day"], name="rollup_agent_hour")]
+
+    def __str__(self) -> str:
+        return f"agent {self.agent_id} on {self.day} at {self.hour}h"
+
+
+class RefreshState(models.Model):
+    """Where the incremental refresh has got to (a single row)."""
+
+    # Conversations changed after this were not yet folded into facts and rollups.
+    watermark = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(default=0)
+    last_conversations = models.PositiveIntegerField(default=0)
+    # Held while a refresh runs, so two workers never fold the same changes at once.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"analytics refreshed at {self.refreshed_at}"

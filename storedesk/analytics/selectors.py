@@ -1,0 +1,390 @@
+"""The reports: every number is read from rollups (or, with a tag filter, from the
+conversation facts of the tagged conversations), scoped to the stores the actor may see.
+
+Every report takes ``actor`` and ``ReportFilters`` and returns plain data (dicts and lists
+of JSON types) that the API returns as it is and the dashboard renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db.models import Q, Sum
+
+from storedesk.accounts.models import Agent, Team
+from storedesk.analytics import buckets
+from storedesk.analytics.filters import ReportFilters, dimension_q, require_reports
+from storedesk.analytics.models import (
+    AgentHourRollup,
+    ConversationFact,
+    DailyRollup,
+    HourlyRollup,
+    RefreshState,
+)
+from storedesk.analytics.totals import ROW_FIELDS, Totals, changes
+from storedesk.conversations.models import Tag
+
+# --- Rows -----------------------------------------------------------------------------------
+
+
+def _tagged_facts(actor, filters: ReportFilters):
+    tagged = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("conversations")
+    return ConversationFact.objects.filter(dimension_q(actor, filters), conversation_id__in=tagged)
+
+
+def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extra=()):
+    """Rollup-shaped rows built from the facts of tagged conversations: one row per fact and
+    per day something happened to it within the range. Messages count on the day the
+    conversation started (facts keep a count per conversation, not per day)."""
+    facts = _tagged_facts(actor, filters)
+    fields = (
+        "created_day",
+        "first_response_day",
+        "resolved_day",
+        "resolved_at",
+        "first_response_seconds",
+        "first_response_business_seconds",
+        "resolution_seconds",
+        "resolution_business_seconds",
+        "reopened_count",
+        "messages_in",
+        "agent_replies",
+        "assistant_replies",
+        "assistant_state",
+        "handoff_reason",
+        "complaint",
+        "negative",
+        *extra,
+    )
+    in_range = (
+        Q(created_day__range=(start, end))
+        | Q(first_response_day__range=(start, end))
+        | Q(resolved_day__range=(start, end))
+    )
+    rows = []
+    for f in facts.filter(in_range).values(*fields):
+        dims = {name: f[name] for name in extra}
+        if start <= f["created_day"] <= end:
+            rows.append(
+                {
+                    **dims,
+                    "day": f["created_day"],
+                    "created": 1,
+                    "created_resolved": int(f["resolved_at"] is not None),
+                    "messages_in": f["messages_in"],
+                    "agent_replies": f["agent_replies"],
+                    "assistant_replies": f["assistant_replies"],
+                    "assistant_handled": int(bool(f["assistant_state"])),
+                    "assistant_resolved": int(f["assistant_state"] == "resolved"),
+                    "handoffs": {f["handoff_reason"]: 1} if f["handoff_reason"] else {},
+                    "complaints": int(f["complaint"]),
+                    "negative": int(f["negative"]),
+                }
+            )
+        if f["first_response_day"] and start <= f["first_response_day"] <= end:
+            rows.append(
+                {
+                    **dims,
+                    "day": f["first_response_day"],
+                    "first_responses": 1,
+                    "first_response_seconds": f["first_response_seconds"],
+                    "first_response_business_seconds": f["first_response_business_seconds"],
+                    "first_response_hist": {buckets.bucket_of(f["first_response_seconds"]): 1},
+                    "first_response_business_hist": {
+                        buckets.bucket_of(f["first_response_business_seconds"]): 1
+                    },
+                }
+            )
+        if f["resolved_day"] and start <= f["resolved_day"] <= end:
+            rows.append(
+                {
+                    **dims,
+                    "day": f["resolved_day"],
+                    "resolved": 1,
+                    "resolution_seconds": f["resolution_seconds"],
+                    "resolution_business_seconds": f["resolution_business_seconds"],
+                    "resolution_hist": {buckets.bucket_of(f["resolution_seconds"]): 1},
+                    "resolution_business_hist": {
+                        buckets.bucket_of(f["resolution_business_seconds"]): 1
+                    },
+                    "resolved_reopened": int(f["reopened_count"] > 0),
+                    "one_touch": int(f["agent_replies"] == 1 and f["reopened_count"] == 0),
+                }
+            )
+    return rows
+
+
+def _rows(actor, filters: ReportFilters, start=None, end=None, extra=()) -> list[dict]:
+    """Rollup-shaped rows (``day``, ``extra`` dimensions and the measures) for the range."""
+    start, end = start or filters.start, end or filters.end
+    if filters.tag:
+        return _fact_rows(actor, filters, start, end, extra)
+    return list(
+        DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end)).values(
+            "day", *extra, *ROW_FIELDS
+        )
+    )
+
+
+def _totals(rows) -> Totals:
+    totals = Totals()
+    for row in rows:
+        totals.add(row)
+    return totals
+
+
+def _period(filters: ReportFilters) -> dict:
+    previous = filters.previous()
+    return {
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "previous_start": previous.start.isoformat(),
+        "previous_end": previous.end.isoformat(),
+    }
+
+
+def refresh_info() -> dict:
+    state = RefreshState.objects.filter(pk=1).first()
+    return {
+        "refreshed_at": state.refreshed_at.isoformat() if state and state.refreshed_at else None
+    }
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+def report_overview(*, actor, filters: ReportFilters) -> dict:
+    """Headline numbers for the period and the previous one, their changes, conversations
+    by channel and a per-day series (created, resolved, messages, backlog)."""
+    require_reports(actor)
+    rows = _rows(actor, filters, extra=("channel",))
+    current = _totals(rows).summary()
+    previous = _totals(_rows(actor, filters.previous())).summary()
+    by_channel = Counter()
+    for row in rows:
+        if row.get("created"):
+            by_channel[row["channel"]] += row["created"]
+    return {
+        "period": _period(filters),
+        **refresh_info(),
+        "current": current,
+        "previous": previous,
+        "change": changes(current, previous),
+        "by_channel": dict(by_channel.most_common()),
+        "series": _series(actor, filters, rows),
+    }
+
+
+def _backlog_before(actor, filters: ReportFilters) -> int:
+    """Conversations started before the period and not resolved by its start."""
+    if filters.tag:
+        facts = _tagged_facts(actor, filters).filter(created_day__lt=filters.start)
+        return facts.exclude(resolved_day__lt=filters.start).count()
+    sums = DailyRollup.objects.filter(dimension_q(actor, filters), day__lt=filters.start).aggregate(
+        created=Sum("created"), resolved=Sum("resolved")
+    )
+    return (sums["created"] or 0) - (sums["resolved"] or 0)
+
+
+def _series(actor, filters: ReportFilters, rows: list[dict]) -> list[dict]:
+    per_day: dict[dt.date, Counter] = defaultdict(Counter)
+    for row in rows:
+        for name in ("created", "resolved", "messages_in", "agent_replies"):
+            per_day[row["day"]][name] += row.get(name) or 0
+    backlog = _backlog_before(actor, filters)
+    series = []
+    for day in filters.day_list():
+        counts = per_day.get(day, Counter())
+        backlog += counts["created"] - counts["resolved"]
+        series.append(
+            {
+                "day": day.isoformat(),
+                "created": counts["created"],
+                "resolved": counts["resolved"],
+                "messages_in": counts["messages_in"],
+                "messages_out": counts["agent_replies"],
+                "backlog": backlog,
+            }
+        )
+    return series
+
+
+def _durations_report(actor, filters: ReportFilters, kind: str) -> dict:
+    rows = _rows(actor, filters)
+    per_day: dict[dt.date, Totals] = defaultdict(Totals)
+    for row in rows:
+        per_day[row["day"]].add(row)
+    current = _totals(rows).durations(kind)
+    previous = _totals(_rows(actor, filters.previous())).durations(kind)
+    series = []
+    for day in filters.day_list():
+        d = per_day[day].durations(kind) if day in per_day else None
+        series.append(
+            {
+                "day": day.isoformat(),
+                "count": d["count"] if d else 0,
+                "median_seconds": d["median_seconds"] if d else None,
+                "p90_seconds": d["p90_seconds"] if d else None,
+                "business_median_seconds": d["business"]["median_seconds"] if d else None,
+            }
+        )
+    return {"period": _period(filters), "current": current, "previous": previous, "series": series}
+
+
+def report_response_times(*, actor, filters: ReportFilters) -> dict:
+    """First response time: median, p90 and mean in calendar and business hours, the
+    distribution, per day, and the previous period."""
+    require_reports(actor)
+    return _durations_report(actor, filters, "first_response")
+
+
+def report_resolution(*, actor, filters: ReportFilters) -> dict:
+    """Resolution time like ``report_response_times``, plus resolved counts, resolution,
+    reopen and one-touch rates (with the previous period) and the backlog per day."""
+    require_reports(actor)
+    report = _durations_report(actor, filters, "resolution")
+    rows = _rows(actor, filters)
+    summary = _totals(rows).summary()
+    previous = _totals(_rows(actor, filters.previous())).summary()
+    keys = ("resolved", "resolution_rate", "reopen_rate", "one_touch_rate", "one_touch")
+    report["resolved"] = {key: summary[key] for key in keys}
+    report["previous_resolved"] = {key: previous[key] for key in keys}
+    backlog = {row["day"]: row["backlog"] for row in _series(actor, filters, rows)}
+    for point in report["series"]:
+        point["backlog"] = backlog[point["day"]]
+    return report
+
+
+def _weekday_count(filters: ReportFilters) -> Counter:
+    return Counter(day.weekday() for day in filters.day_list())
+
+
+def report_busiest_hours(*, actor, filters: ReportFilters) -> dict:
+    """Conversations started per weekday (0 = Monday) and local hour, and beside them the
+    agents who replied in that hour (average per day), so staffing gaps show."""
+    require_reports(actor)
+    created = [[0] * 24 for _ in range(7)]
+    if filters.tag:
+        facts = _tagged_facts(actor, filters).filter(
+            created_day__range=(filters.start, filters.end)
+        )
+        for day, hour in facts.values_list("created_day", "created_hour"):
+            created[day.weekday()][hour] += 1
+    else:
+        cells = (
+            HourlyRollup.objects.filter(
+                dimension_q(actor, filters), day__range=(filters.start, filters.end)
+            )
+            .values("weekday", "hour")
+            .annotate(n=Sum("created"))
+        )
+        for cell in cells:
+            created[cell["weekday"]][cell["hour"]] = cell["n"]
+    scope = Q(day__range=(filters.start, filters.end))
+    store_q = dimension_q(actor, ReportFilters(filters.start, filters.end, filters.store_id))
+    if filters.agent_id is not None:
+        scope &= Q(agent_id=filters.agent_id)
+    present = set(
+        AgentHourRollup.objects.filter(store_q, scope).values_list(
+            "weekday", "hour", "day", "agent_id"
+        )
+    )
+    agent_hours = Counter((weekday, hour) for weekday, hour, _day, _agent in present)
+    weekdays = _weekday_count(filters)
+    coverage = [
+        [round(agent_hours[(w, h)] / weekdays[w], 2) if weekdays[w] else 0.0 for h in range(24)]
+        for w in range(7)
+    ]
+    average = [
+        [round(created[w][h] / weekdays[w], 2) if weekdays[w] else 0.0 for h in range(24)]
+        for w in range(7)
+    ]
+    # A gap: people write in that hour (on average at least one conversation a day) and
+    # nobody answered in it.
+    gaps = [
+        {"weekday": w, "hour": h, "conversations_per_day": average[w][h]}
+        for w in range(7)
+        for h in range(24)
+        if average[w][h] >= 1 and coverage[w][h] == 0
+    ]
+    busiest = sorted(
+        (
+            {"weekday": w, "hour": h, "conversations": created[w][h]}
+            for w in range(7)
+            for h in range(24)
+        ),
+        key=lambda cell: -cell["conversations"],
+    )[:5]
+    return {
+        "period": _period(filters),
+        "conversations": created,
+        "conversations_per_day": average,
+        "agents_per_day": coverage,
+        "busiest": [cell for cell in busiest if cell["conversations"]],
+        "gaps": gaps,
+    }
+
+
+def _grouped(actor, filters: ReportFilters, key: str) -> dict:
+    groups: dict = defaultdict(Totals)
+    for row in _rows(actor, filters, extra=(key,)):
+        groups[row[key]].add(row)
+    return groups
+
+
+def _performance(totals: Totals) -> dict:
+    s = totals.summary()
+    return {
+        "conversations": s["conversations"],
+        "first_responses": s["first_response"]["count"],
+        "first_response_median_seconds": s["first_response"]["median_seconds"],
+        "first_response_business_median_seconds": s["first_response"]["business"]["median_seconds"],
+        "resolved": s["resolved"],
+        "resolution_median_seconds": s["resolution"]["median_seconds"],
+        "resolution_rate": s["resolution_rate"],
+        "reopen_rate": s["reopen_rate"],
+        "one_touch_rate": s["one_touch_rate"],
+    }
+
+
+def report_agents(*, actor, filters: ReportFilters) -> dict:
+    """Per agent (the assignee a conversation counts under; "" for unassigned): volume,
+    medians and rates, plus the replies each agent wrote themselves."""
+    require_reports(actor)
+    groups = _grouped(actor, filters, "agent_id")
+    store_q = dimension_q(actor, ReportFilters(filters.start, filters.end, filters.store_id))
+    replies = dict(
+        AgentHourRollup.objects.filter(store_q, day__range=(filters.start, filters.end))
+        .values("agent_id")
+        .annotate(n=Sum("replies"))
+        .values_list("agent_id", "n")
+    )
+    if filters.agent_id is not None:
+        replies = {k: v for k, v in replies.items() if k == filters.agent_id}
+    ids = set(groups) | set(replies)
+    names = {a.pk: a.name for a in Agent.objects.filter(pk__in=[i for i in ids if i])}
+    agents = [
+        {
+            "agent_id": agent_id,
+            "name": names.get(agent_id, "") if agent_id else "",
+            **_performance(groups[agent_id] if agent_id in groups else Totals()),
+            "replies": replies.get(agent_id, 0),
+        }
+        for agent_id in ids
+    ]
+    agents.sort(key=lambda row: (row["agent_id"] is None, -row["conversations"], row["name"]))
+    return {"period": _period(filters), "agents": agents}
+
+
+def report_teams(*, actor, filters: ReportFilters) -> dict:
+    """Per team, like ``report_agents`` ("" for conversations in no team)."""
+    require_reports(actor)
+    groups = _grouped(actor, filters, "team_id")
+    names = dict(Team.objects.filter(pk__in=[i for i in groups if i]).values_list("pk", "name"))
+    teams = [
+        {"team_id": team_id, "name": names.get(team_id, "") if team_id else "", **_performance(t)}
+        for team_id, t in groups.items()
+    ]
+    teams.sort(key=lambda row: (row["team_id"] is None, -row["conversations"], row["name"]))
+    return {"period": _period(filters), "teams": teams}

@@ -1,0 +1,488 @@
+"""The one place analytics rows are written: conversation facts, then the rollups of the
+local days they touch.
+
+Analytics does not react to events one by one: ``analytics_refresh`` (every minute, and
+after the demo loads) folds in every conversation whose ``updated_at`` moved since its
+watermark. Every state change of a conversation stamps ``updated_at``, so nothing is
+missed, a lost run loses nothing (the next one catches up), and no task is queued on the
+path of each message. Facts and rollups are recomputed from the source rows, never
+incremented, so a refresh may run twice over the same conversations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from storedesk.analytics import buckets
+from storedesk.analytics.models import (
+    AgentHourRollup,
+    ConversationFact,
+    DailyRollup,
+    HourlyRollup,
+    RefreshState,
+)
+from storedesk.assistant.models import AssistantSession, HandoffReason, SessionState
+from storedesk.conversations.enums import MessageKind, SenderType
+from storedesk.conversations.models import Conversation, Message
+from storedesk.stores.hours import business_seconds_between
+from storedesk.stores.models import Store
+
+# Conversations folded per transaction.
+BATCH = 2000
+# A conversation changed in a transaction that committed late carries an ``updated_at``
+# slightly before the watermark; this much is read again every time.
+OVERLAP = dt.timedelta(minutes=2)
+# A refresh claims the work for this long; a crashed one is taken over after it.
+LEASE = dt.timedelta(minutes=10)
+# A conversation whose dimensions changed re-counts its messages on at most this many days.
+MAX_MESSAGE_DAYS = 92
+
+DIMENSIONS = ("inbox_id", "channel", "team_id", "agent_id", "language")
+
+
+@dataclasses.dataclass
+class RefreshOutcome:
+    conversations: int = 0
+    days: int = 0
+    seconds: float = 0.0
+    skipped: bool = False  # another refresh holds the lease
+
+
+# --- Facts ----------------------------------------------------------------------------------
+
+
+class _StoreClock:
+    """A store's time zone and business hours, looked up once per refresh."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.zone = ZoneInfo(store.time_zone or "UTC")
+
+    def local(self, at: dt.datetime | None) -> dt.datetime | None:
+        return at.astimezone(self.zone) if at is not None else None
+
+    def day(self, at: dt.datetime | None) -> dt.date | None:
+        return at.astimezone(self.zone).date() if at is not None else None
+
+    def day_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        start = dt.datetime.combine(day, dt.time.min, self.zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, self.zone)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+    def durations(self, start, end) -> tuple[int | None, int | None]:
+        if start is None or end is None:
+            return None, None
+        calendar = max(0, int((end - start).total_seconds()))
+        business = int(business_seconds_between(self.store, start, end))
+        return calendar, business
+
+
+def _clocks(store_ids: Iterable[int]) -> dict[int, _StoreClock]:
+    return {store.pk: _StoreClock(store) for store in Store.objects.filter(pk__in=set(store_ids))}
+
+
+def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now):
+    """The fact rows of these conversations, computed from the source rows (5 queries)."""
+    conversations = list(
+        Conversation.objects.filter(pk__in=conversation_ids).values(
+            "id",
+            "store_id",
+            "inbox_id",
+            "inbox__kind",
+            "contact_id",
+            "team_id",
+            "assignee_id",
+            "language",
+            "status",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+            "reopened_count",
+            "last_message_at",
+        )
+    )
+    messages = Message.objects.filter(conversation_id__in=conversation_ids)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for row in messages.values("conversation_id", "kind", "sender_type").annotate(n=Count("id")):
+        counts[row["conversation_id"]][(row["kind"], row["sender_type"])] = row["n"]
+    first_replies = (
+        messages.filter(kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT)
+        .values("conversation_id")
+        .annotate(first=Min("id"))
+        .values_list("first", flat=True)
+    )
+    responders = dict(
+        Message.objects.filter(pk__in=list(first_replies)).values_list(
+            "conversation_id", "sender_agent_id"
+        )
+    )
+    sessions = {
+        row["conversation_id"]: row
+        for row in AssistantSession.objects.filter(conversation_id__in=conversation_ids).values(
+            "conversation_id", "state", "handoff_reason", "last_intent", "pending_intent"
+        )
+    }
+    facts = []
+    for c in conversations:
+        clock = clocks[c["store_id"]]
+        created_local = clock.local(c["created_at"])
+        frt, frt_business = clock.durations(c["created_at"], c["first_response_at"])
+        resolution, resolution_business = clock.durations(c["created_at"], c["resolved_at"])
+        n = counts[c["id"]]
+        session = sessions.get(c["id"])
+        intent = (session["pending_intent"] or session["last_intent"]) if session else ""
+        reason = session["handoff_reason"] if session else ""
+        facts.append(
+            ConversationFact(
+                conversation_id=c["id"],
+                store_id=c["store_id"],
+                inbox_id=c["inbox_id"],
+                channel=c["inbox__kind"],
+                contact_id=c["contact_id"],
+                team_id=c["team_id"],
+                agent_id=c["assignee_id"],
+                language=c["language"],
+                status=c["status"],
+                created_at=c["created_at"],
+                created_day=created_local.date(),
+                created_hour=created_local.hour,
+                first_response_at=c["first_response_at"],
+                first_response_day=clock.day(c["first_response_at"]),
+                first_response_seconds=frt,
+                first_response_business_seconds=frt_business,
+                first_responder_id=responders.get(c["id"]),
+                resolved_at=c["resolved_at"],
+                resolved_day=clock.day(c["resolved_at"]),
+                resolution_seconds=resolution,
+                resolution_business_seconds=resolution_business,
+                reopened_count=c["reopened_count"],
+                messages_in=n[(MessageKind.INBOUND, SenderType.CONTACT)],
+                agent_replies=n[(MessageKind.OUTBOUND, SenderType.AGENT)],
+                assistant_replies=n[(MessageKind.OUTBOUND, SenderType.ASSISTANT)],
+                last_message_at=c["last_message_at"],
+                last_message_day=clock.day(c["last_message_at"]),
+                assistant_state=session["state"] if session else "",
+                handoff_reason=reason,
+                intent=intent[:40],
+                complaint=intent == "complaint" or reason == HandoffReason.COMPLAINT,
+                negative=reason == HandoffReason.NEGATIVE,
+                refreshed_at=now,
+            )
+        )
+    return facts
+
+
+def _dims(fact) -> tuple:
+    if isinstance(fact, dict):
+        return tuple(fact[d] for d in DIMENSIONS)
+    return tuple(getattr(fact, d) for d in DIMENSIONS)
+
+
+def _days_touched(old: dict | None, new: ConversationFact | None) -> set[dt.date]:
+    """The local days whose rollups change when ``old`` becomes ``new``."""
+    days: set[dt.date] = set()
+    for fact in (old, new):
+        if fact is None:
+            continue
+        get = fact.get if isinstance(fact, dict) else lambda name, f=fact: getattr(f, name)
+        days.update(
+            d
+            for d in (get("created_day"), get("first_response_day"), get("resolved_day"))
+            if d is not None
+        )
+    if new is None or new.last_message_day is None:
+        return days
+    # Messages count on the day they were written: the days since the last refresh saw the
+    # conversation, or all of its days when it now counts under other dimensions.
+    if old is None or _dims(old) != _dims(new) or old["last_message_day"] is None:
+        first = new.created_day
+    else:
+        first = old["last_message_day"]
+    first = max(first, new.last_message_day - dt.timedelta(days=MAX_MESSAGE_DAYS))
+    span = (new.last_message_day - first).days
+    days.update(first + dt.timedelta(days=i) for i in range(span + 1))
+    return days
+
+
+def facts_refresh(*, conversation_ids: list[int], now=None) -> set[tuple[int, dt.date]]:
+    """Recompute the facts of these conversations (idempotent) and return the
+    ``(store id, local day)`` pairs whose rollups must be recomputed."""
+    now = now or timezone.now()
+    ids = list(dict.fromkeys(conversation_ids))
+    if not ids:
+        return set()
+    fields = ("conversation_id", "store_id", "created_day", "first_response_day")
+    fields += ("resolved_day", "last_message_day", *DIMENSIONS)
+    with transaction.atomic():
+        old = {
+            row["conversation_id"]: row
+            for row in ConversationFact.objects.filter(conversation_id__in=ids).values(*fields)
+        }
+        store_ids = set(
+            Conversation.objects.filter(pk__in=ids).values_list("store_id", flat=True)
+        ) | {row["store_id"] for row in old.values()}
+        facts = _facts_for(ids, _clocks(store_ids), now)
+        ConversationFact.objects.filter(conversation_id__in=ids).delete()
+        ConversationFact.objects.bulk_create(facts, batch_size=500)
+    touched: set[tuple[int, dt.date]] = set()
+    new = {fact.conversation_id: fact for fact in facts}
+    for conversation_id in ids:
+        before, after = old.get(conversation_id), new.get(conversation_id)
+        store_id = after.store_id if after else before["store_id"] if before else None
+        if store_id is not None:
+            touched.update((store_id, day) for day in _days_touched(before, after))
+    return touched
+
+
+# --- Rollups --------------------------------------------------------------------------------
+
+
+def _new_daily(store_id: int, day: dt.date, dims: tuple) -> DailyRollup:
+    return DailyRollup(store_id=store_id, day=day, **dict(zip(DIMENSIONS, dims, strict=True)))
+
+
+def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRollup]:
+    rows: dict[tuple, DailyRollup] = {}
+    hists: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+
+    def row(dims):
+        if dims not in rows:
+            rows[dims] = _new_daily(store_id, day, dims)
+        return rows[dims]
+
+    facts = ConversationFact.objects.filter(store_id=store_id)
+    for f in facts.filter(created_day=day).values(
+        *DIMENSIONS, "resolved_at", "assistant_state", "handoff_reason", "complaint", "negative"
+    ):
+        r = row(_dims(f))
+        r.created += 1
+        r.created_resolved += f["resolved_at"] is not None
+        r.assistant_handled += bool(f["assistant_state"])
+        r.assistant_resolved += f["assistant_state"] == SessionState.RESOLVED
+        if f["handoff_reason"]:
+            r.handoffs[f["handoff_reason"]] = r.handoffs.get(f["handoff_reason"], 0) + 1
+        r.complaints += f["complaint"]
+        r.negative += f["negative"]
+    for f in facts.filter(first_response_day=day).values(
+        *DIMENSIONS, "first_response_seconds", "first_response_business_seconds"
+    ):
+        dims = _dims(f)
+        r = row(dims)
+        r.first_responses += 1
+        r.first_response_seconds += f["first_response_seconds"]
+        r.first_response_business_seconds += f["first_response_business_seconds"]
+        hists[dims]["frt"][buckets.bucket_of(f["first_response_seconds"])] += 1
+        hists[dims]["frt_b"][buckets.bucket_of(f["first_response_business_seconds"])] += 1
+    for f in facts.filter(resolved_day=day).values(
+        *DIMENSIONS,
+        "resolution_seconds",
+        "resolution_business_seconds",
+        "reopened_count",
+        "agent_replies",
+    ):
+        dims = _dims(f)
+        r = row(dims)
+        r.resolved += 1
+        r.resolution_seconds += f["resolution_seconds"]
+        r.resolution_business_seconds += f["resolution_business_seconds"]
+        r.resolved_reopened += f["reopened_count"] > 0
+        r.one_touch += f["agent_replies"] == 1 and f["reopened_count"] == 0
+        hists[dims]["res"][buckets.bucket_of(f["resolution_seconds"])] += 1
+        hists[dims]["res_b"][buckets.bucket_of(f["resolution_business_seconds"])] += 1
+    for (dims, measure), n in _message_counts(store_id, day, clock).items():
+        r = row(dims)
+        setattr(r, measure, getattr(r, measure) + n)
+    for dims, named in hists.items():
+        r = rows[dims]
+        r.first_response_hist = dict(named["frt"])
+        r.first_response_business_hist = dict(named["frt_b"])
+        r.resolution_hist = dict(named["res"])
+        r.resolution_business_hist = dict(named["res_b"])
+    return list(rows.values())
+
+
+_MESSAGE_MEASURES = {
+    (MessageKind.INBOUND, SenderType.CONTACT): "messages_in",
+    (MessageKind.OUTBOUND, SenderType.AGENT): "agent_replies",
+    (MessageKind.OUTBOUND, SenderType.ASSISTANT): "assistant_replies",
+}
+
+
+def _day_messages(store_id: int, day: dt.date, clock: _StoreClock):
+    start, end = clock.day_bounds(day)
+    return Message.objects.filter(
+        store_id=store_id,
+        created_at__gte=start,
+        created_at__lt=end,
+        kind__in=(MessageKind.INBOUND, MessageKind.OUTBOUND),
+    )
+
+
+def _message_counts(store_id: int, day: dt.date, clock: _StoreClock) -> Counter:
+    """Messages written that local day, per (conversation dimensions, measure)."""
+    per_conversation = list(
+        _day_messages(store_id, day, clock)
+        .values("conversation_id", "kind", "sender_type")
+        .annotate(n=Count("id"))
+    )
+    ids = {row["conversation_id"] for row in per_conversation}
+    dims = {
+        row["conversation_id"]: _dims(row)
+        for row in ConversationFact.objects.filter(conversation_id__in=ids).values(
+            "conversation_id", *DIMENSIONS
+        )
+    }
+    result: Counter = Counter()
+    for row in per_conversation:
+        measure = _MESSAGE_MEASURES.get((row["kind"], row["sender_type"]))
+        if measure and row["conversation_id"] in dims:
+            result[(dims[row["conversation_id"]], measure)] += row["n"]
+    return result
+
+
+def _hourly_rows(store_id: int, day: dt.date) -> list[HourlyRollup]:
+    counts = Counter(
+        (_dims(f), f["created_hour"])
+        for f in ConversationFact.objects.filter(store_id=store_id, created_day=day).values(
+            *DIMENSIONS, "created_hour"
+        )
+    )
+    return [
+        HourlyRollup(
+            store_id=store_id,
+            day=day,
+            hour=hour,
+            weekday=day.weekday(),
+            created=n,
+            **dict(zip(DIMENSIONS, dims, strict=True)),
+        )
+        for (dims, hour), n in counts.items()
+    ]
+
+
+def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[AgentHourRollup]:
+    replies = (
+        _day_messages(store_id, day, clock)
+        .filter(kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT)
+        .exclude(sender_agent_id=None)
+        .values_list("sender_agent_id", "created_at")
+    )
+    counts = Counter((agent_id, clock.local(at).hour) for agent_id, at in replies)
+    return [
+        AgentHourRollup(
+            store_id=store_id,
+            day=day,
+            hour=hour,
+            weekday=day.weekday(),
+            agent_id=agent_id,
+            replies=n,
+        )
+        for (agent_id, hour), n in counts.items()
+    ]
+
+
+def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
+    """Recompute the rollup rows of these ``(store id, local day)`` pairs from the facts and
+    messages; each day is replaced in its own transaction. Returns how many days."""
+    pairs = sorted(set(days))
+    clocks = _clocks(store_id for store_id, _ in pairs)
+    for store_id, day in pairs:
+        clock = clocks.get(store_id)
+        if clock is None:
+            continue  # the store is gone, and its rollups with it
+        daily = _daily_rows(store_id, day, clock)
+        hourly = _hourly_rows(store_id, day)
+        agent_hours = _agent_hour_rows(store_id, day, clock)
+        with transaction.atomic():
+            for model, rows in (
+                (DailyRollup, daily),
+                (HourlyRollup, hourly),
+                (AgentHourRollup, agent_hours),
+            ):
+                model.objects.filter(store_id=store_id, day=day).delete()
+                model.objects.bulk_create(rows, batch_size=500)
+    return len(pairs)
+
+
+# --- The refresh ----------------------------------------------------------------------------
+
+
+def _claim(now) -> tuple[RefreshState, str] | None:
+    RefreshState.objects.get_or_create(pk=1)
+    token = uuid.uuid4().hex
+    claimed = RefreshState.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=1
+    ).update(lease_until=now + LEASE, lease_token=token)
+    if not claimed:
+        return None
+    return RefreshState.objects.get(pk=1), token
+
+
+def analytics_refresh(*, now=None, batch: int = BATCH) -> RefreshOutcome:
+    """Fold every conversation changed since the last refresh into facts and rollups.
+
+    The first run (or one after ``analytics_reset``) covers every conversation. Only one
+    refresh runs at a time (a lease on ``RefreshState``); a second caller returns at once
+    with ``skipped``. Idempotent: running it again changes nothing.
+    """
+    started = time.monotonic()
+    now = now or timezone.now()
+    claimed = _claim(now)
+    if claimed is None:
+        return RefreshOutcome(skipped=True)
+    state, token = claimed
+    outcome = RefreshOutcome()
+    changed = Conversation.objects.order_by("updated_at", "id")
+    if state.watermark is not None:
+        changed = changed.filter(updated_at__gte=state.watermark - OVERLAP)
+    # Conversations changed from here on are the next refresh's.
+    changed = changed.filter(updated_at__lte=now)
+    touched: set[tuple[int, dt.date]] = set()
+    after: tuple | None = None
+    try:
+        while True:
+            page = changed
+            if after is not None:
+                page = page.filter(
+                    Q(updated_at__gt=after[0]) | Q(updated_at=after[0], id__gt=after[1])
+                )
+            rows = list(page.values_list("updated_at", "id")[:batch])
+            if not rows:
+                break
+            touched |= facts_refresh(conversation_ids=[pk for _, pk in rows], now=now)
+            outcome.conversations += len(rows)
+            after = rows[-1]
+        outcome.days = rollups_refresh(days=touched)
+    finally:
+        outcome.seconds = time.monotonic() - started
+        RefreshState.objects.filter(pk=1, lease_token=token).update(
+            lease_until=None,
+            lease_token="",
+        )
+    RefreshState.objects.filter(pk=1).update(
+        watermark=now,
+        refreshed_at=timezone.now(),
+        last_duration_ms=int(outcome.seconds * 1000),
+        last_conversations=outcome.conversations,
+    )
+    return outcome
+
+
+def analytics_reset() -> None:
+    """Forget every fact and rollup; the next refresh rebuilds them all."""
+    with transaction.atomic():
+        for model in (AgentHourRollup, HourlyRollup, DailyRollup, ConversationFact):
+            model.objects.all().delete()
+        RefreshState.objects.update_or_create(
+            pk=1, defaults={"watermark": None, "lease_until": None, "lease_token": ""}
+        )

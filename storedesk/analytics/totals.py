@@ -1,0 +1,148 @@
+"""Adding up rollup-shaped rows into the numbers a report shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from storedesk.analytics import buckets
+
+COUNTS = (
+    "created",
+    "created_resolved",
+    "messages_in",
+    "agent_replies",
+    "assistant_replies",
+    "first_responses",
+    "first_response_seconds",
+    "first_response_business_seconds",
+    "resolved",
+    "resolution_seconds",
+    "resolution_business_seconds",
+    "resolved_reopened",
+    "one_touch",
+    "assistant_handled",
+    "assistant_resolved",
+    "complaints",
+    "negative",
+)
+HISTOGRAMS = (
+    "first_response_hist",
+    "first_response_business_hist",
+    "resolution_hist",
+    "resolution_business_hist",
+)
+ROW_FIELDS = (*COUNTS, *HISTOGRAMS, "handoffs")
+
+
+def rate(part: float, whole: float) -> float | None:
+    """``part / whole`` rounded to 4 places; None when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else None
+
+
+def change(now: float | None, before: float | None) -> float | None:
+    """The relative change from ``before`` to ``now`` (0.25 = up 25 %); None when either is
+    missing or ``before`` is 0."""
+    if now is None or before in (None, 0):
+        return None
+    return round((now - before) / before, 4)
+
+
+class Totals:
+    """The sum of any number of rollup rows (dicts with the ``ROW_FIELDS`` they have)."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.histograms = {name: Counter() for name in HISTOGRAMS}
+        self.handoffs: Counter = Counter()
+
+    def add(self, row: dict) -> Totals:
+        for name in COUNTS:
+            value = row.get(name)
+            if value:
+                self.counts[name] += value
+        for name in HISTOGRAMS:
+            if row.get(name):
+                buckets.merge(self.histograms[name], row[name])
+        for reason, n in (row.get("handoffs") or {}).items():
+            self.handoffs[reason] += n
+        return self
+
+    def _durations(self, count: str, seconds: str, hist: str) -> dict:
+        n = self.counts[count]
+        histogram = self.histograms[hist]
+        return {
+            "count": n,
+            "median_seconds": buckets.percentile(histogram, 0.5),
+            "p90_seconds": buckets.percentile(histogram, 0.9),
+            "mean_seconds": round(self.counts[seconds] / n) if n else None,
+        }
+
+    def durations(self, kind: str) -> dict:
+        """``kind`` is "first_response" or "resolution": calendar and business-hours
+        median, p90 and mean in seconds, and the distribution over ``buckets.BANDS``."""
+        count = "first_responses" if kind == "first_response" else "resolved"
+        calendar = self._durations(count, f"{kind}_seconds", f"{kind}_hist")
+        business = self._durations(count, f"{kind}_business_seconds", f"{kind}_business_hist")
+        calendar["business"] = {k: v for k, v in business.items() if k != "count"}
+        calendar["bands"] = buckets.bands(self.histograms[f"{kind}_hist"])
+        calendar["business_bands"] = buckets.bands(self.histograms[f"{kind}_business_hist"])
+        return calendar
+
+    def summary(self) -> dict:
+        c = self.counts
+        return {
+            "conversations": c["created"],
+            "messages_in": c["messages_in"],
+            "messages_out": c["agent_replies"],
+            "assistant_replies": c["assistant_replies"],
+            "first_response": self.durations("first_response"),
+            "resolution": self.durations("resolution"),
+            "resolved": c["resolved"],
+            # Of the conversations started in the period, the share resolved now.
+            "resolution_rate": rate(c["created_resolved"], c["created"]),
+            "reopen_rate": rate(c["resolved_reopened"], c["resolved"]),
+            "one_touch_rate": rate(c["one_touch"], c["resolved"]),
+            "one_touch": c["one_touch"],
+            "assistant": {
+                "handled": c["assistant_handled"],
+                "handled_share": rate(c["assistant_handled"], c["created"]),
+                "resolved": c["assistant_resolved"],
+                "deflection_rate": rate(c["assistant_resolved"], c["assistant_handled"]),
+                "handoffs": sum(self.handoffs.values()),
+                "handoff_reasons": dict(self.handoffs.most_common()),
+            },
+            "complaints": c["complaints"],
+            "complaint_share": rate(c["complaints"], c["created"]),
+            "negative": c["negative"],
+            "negative_share": rate(c["negative"], c["created"]),
+        }
+
+
+# The headline numbers compared with the previous period, as paths into ``summary()``.
+HEADLINES = {
+    "conversations": ("conversations",),
+    "messages_in": ("messages_in",),
+    "first_response_median": ("first_response", "median_seconds"),
+    "first_response_business_median": ("first_response", "business", "median_seconds"),
+    "resolution_median": ("resolution", "median_seconds"),
+    "resolved": ("resolved",),
+    "resolution_rate": ("resolution_rate",),
+    "reopen_rate": ("reopen_rate",),
+    "one_touch_rate": ("one_touch_rate",),
+    "deflection_rate": ("assistant", "deflection_rate"),
+    "complaint_share": ("complaint_share",),
+}
+
+
+def _at(summary: dict, path: tuple[str, ...]):
+    value = summary
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def changes(current: dict, previous: dict) -> dict:
+    """Each headline's relative change from the previous period."""
+    return {
+        name: change(_at(current, path), _at(previous, path)) for name, path in HEADLINES.items()
+    }
