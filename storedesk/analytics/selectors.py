@@ -24,6 +24,7 @@ from storedesk.analytics.models import (
 )
 from storedesk.analytics.totals import ROW_FIELDS, Totals, changes
 from storedesk.conversations.models import Tag
+from storedesk.core.errors import ValidationError
 
 # --- Rows -----------------------------------------------------------------------------------
 
@@ -388,3 +389,58 @@ def report_teams(*, actor, filters: ReportFilters) -> dict:
     ]
     teams.sort(key=lambda row: (row["team_id"] is None, -row["conversations"], row["name"]))
     return {"period": _period(filters), "teams": teams}
+
+
+# --- Drill-down -----------------------------------------------------------------------------
+
+# What each number of the reports counts, as conditions on conversation facts within the
+# period (``start``..``end`` are the filters' days).
+DRILL_DOWN = {
+    "created": lambda s, e: Q(created_day__range=(s, e)),
+    "first_responses": lambda s, e: Q(first_response_day__range=(s, e)),
+    "resolved": lambda s, e: Q(resolved_day__range=(s, e)),
+    "reopened": lambda s, e: Q(resolved_day__range=(s, e), reopened_count__gt=0),
+    "one_touch": lambda s, e: Q(resolved_day__range=(s, e), reopened_count=0, agent_replies=1),
+    # Started in the period and not resolved now.
+    "unresolved": lambda s, e: Q(created_day__range=(s, e), resolved_at__isnull=True),
+    # Open at the end of the period: started by then, not resolved by then.
+    "backlog": lambda s, e: (
+        Q(created_day__lte=e) & (Q(resolved_day__isnull=True) | Q(resolved_day__gt=e))
+    ),
+    "assistant_handled": lambda s, e: Q(created_day__range=(s, e)) & ~Q(assistant_state=""),
+    "assistant_resolved": lambda s, e: Q(created_day__range=(s, e), assistant_state="resolved"),
+    "handoffs": lambda s, e: Q(created_day__range=(s, e)) & ~Q(handoff_reason=""),
+    "complaints": lambda s, e: Q(created_day__range=(s, e), complaint=True),
+    "negative": lambda s, e: Q(created_day__range=(s, e), negative=True),
+}
+
+
+def report_conversation_ids(
+    *,
+    actor,
+    filters: ReportFilters,
+    metric: str,
+    weekday: int | None = None,
+    hour: int | None = None,
+):
+    """The ids of the conversations behind one number of a report (a queryset of
+    conversation ids, newest first), within the actor's stores and the filters.
+
+    ``metric`` is a key of ``DRILL_DOWN``; ``weekday`` and ``hour`` narrow "created" to one
+    cell of the busiest-hours heatmap. Raises ``ValidationError`` for an unknown metric.
+    """
+    require_reports(actor)
+    if metric not in DRILL_DOWN:
+        raise ValidationError(f"Unknown number {metric!r}.", field="metric")
+    facts = ConversationFact.objects.filter(
+        dimension_q(actor, filters), DRILL_DOWN[metric](filters.start, filters.end)
+    )
+    if filters.tag:
+        tagged = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("conversations")
+        facts = facts.filter(conversation_id__in=tagged)
+    if hour is not None:
+        facts = facts.filter(created_hour=hour)
+    if weekday is not None:
+        days = [d for d in filters.day_list() if d.weekday() == weekday]
+        facts = facts.filter(created_day__in=days)
+    return facts.order_by("-created_at").values_list("conversation_id", flat=True)
