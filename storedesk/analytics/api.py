@@ -8,7 +8,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from storedesk.analytics import selectors
+from storedesk.analytics import issue_selectors, selectors
 from storedesk.analytics.filters import parse_filters
 from storedesk.core.schemas import ERROR_RESPONSES, id_filter
 
@@ -25,6 +25,9 @@ class ReportQuery(Schema):
     agent: int | None = id_filter("Assignee id.")
     language: str | None = Field(None, max_length=16)
     tag: str | None = Field(None, max_length=60)
+    window: int | None = Field(
+        None, ge=1, le=30, description="Repeat contacts: days after a resolution (default 7)."
+    )
 
 
 def _filters(query: ReportQuery):
@@ -43,12 +46,15 @@ REPORTS = {
     "busiest-hours": selectors.report_busiest_hours,
     "agents": selectors.report_agents,
     "teams": selectors.report_teams,
+    "repeat-contacts": issue_selectors.report_repeat_contacts,
+    "complaints": issue_selectors.report_complaints,
 }
 
 
 def _endpoint(name: str, report):
     def view(request: HttpRequest, query: Query[ReportQuery]):
-        return report(actor=request.auth, filters=_filters(query))
+        extra = {"window_days": query.window} if name == "repeat-contacts" else {}
+        return report(actor=request.auth, filters=_filters(query), **extra)
 
     view.__name__ = f"report_{name.replace('-', '_')}"
     view.__doc__ = report.__doc__

@@ -10,6 +10,7 @@ a few thousand small rows, never messages. Rows are written only by
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationFact(models.Model):
@@ -78,6 +79,8 @@ class ConversationFact(models.Model):
             models.Index(fields=["store", "first_response_day"], name="fact_first_response"),
             models.Index(fields=["store", "resolved_day"], name="fact_resolved"),
             models.Index(fields=["contact", "created_at"], name="fact_contact"),
+            # Conversations still waiting for a signal, newest first.
+            models.Index(fields=["created_at"], name="fact_created_at"),
         ]
 
     def __str__(self) -> str:
@@ -189,3 +192,105 @@ class RefreshState(models.Model):
 
     def __str__(self) -> str:
         return f"analytics refreshed at {self.refreshed_at}"
+
+
+class ConversationSignal(models.Model):
+    """What a conversation's first customer message is about: its embedding, intent,
+    sentiment and words. Repeat contacts and topics are decided from these; computed in
+    the background for conversations of the last ``SIGNAL_DAYS`` days."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="analytics_signal",
+    )
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    # The store locale the words were analyzed in.
+    locale = models.CharField(max_length=16, blank=True)
+    # The beginning of the message (topic labels quote its words).
+    text = models.CharField(max_length=500, blank=True)
+    # Analyzed terms, space-separated (stems; see storedesk.search.analyzers).
+    terms = models.TextField(blank=True)
+    # float32, normalised, as the search engine embeds a question; empty without an embedder.
+    vector = models.BinaryField(blank=True, default=b"")
+    intent = models.CharField(max_length=40, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    negative = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "created_at"], name="signal_store_created")]
+
+    def __str__(self) -> str:
+        return f"signal of #{self.conversation_id}"
+
+
+class RepeatReason(models.TextChoices):
+    INTENT = "intent", _("The same request")  # both read as the same intent
+    TAG = "tag", _("A shared tag")  # the team tagged both alike
+    TEXT = "text", _("Similar words")  # the first messages say much the same
+
+
+class RepeatContact(models.Model):
+    """A customer back with what looks like the same issue: ``conversation`` started within
+    ``MAX_REPEAT_DAYS`` of the resolution of ``earlier`` (same contact, any channel)."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="repeat_link",
+    )
+    earlier = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="repeated_by"
+    )
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    # From the earlier conversation's resolution to this one's start.
+    seconds_after = models.PositiveIntegerField()
+    reason = models.CharField(max_length=10, choices=RepeatReason.choices)
+    # The intent or tag shared, for the reader.
+    detail = models.CharField(max_length=60, blank=True)
+    similarity = models.FloatField(null=True, blank=True)
+    detected_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} repeats #{self.earlier_id}"
+
+
+class Topic(models.Model):
+    """A group of conversations about the same thing, found by clustering their first
+    messages' embeddings; labelled by its most telling words in the store's language."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=200)
+    terms = models.JSONField(default=list)
+    # The normalised mean of its members' vectors (float32): new conversations join the
+    # nearest topic until the next clustering.
+    centroid = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    # The intent most of its members were read as ("" when none stands out).
+    intent = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-size", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ConversationTopic(models.Model):
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="topic_link",
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="links")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} in {self.topic_id}"

@@ -29,16 +29,21 @@ from storedesk.core.errors import ValidationError
 # --- Rows -----------------------------------------------------------------------------------
 
 
-def _tagged_facts(actor, filters: ReportFilters):
-    tagged = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("conversations")
-    return ConversationFact.objects.filter(dimension_q(actor, filters), conversation_id__in=tagged)
+def scoped_facts(actor, filters: ReportFilters):
+    """The conversation facts within the actor's stores and the filters' dimensions and
+    tag (any day: callers add the period condition they count by)."""
+    facts = ConversationFact.objects.filter(dimension_q(actor, filters))
+    if filters.tag:
+        tagged = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("conversations")
+        facts = facts.filter(conversation_id__in=tagged)
+    return facts
 
 
 def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extra=()):
     """Rollup-shaped rows built from the facts of tagged conversations: one row per fact and
     per day something happened to it within the range. Messages count on the day the
     conversation started (facts keep a count per conversation, not per day)."""
-    facts = _tagged_facts(actor, filters)
+    facts = scoped_facts(actor, filters)
     fields = (
         "created_day",
         "first_response_day",
@@ -180,7 +185,7 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
 def _backlog_before(actor, filters: ReportFilters) -> int:
     """Conversations started before the period and not resolved by its start."""
     if filters.tag:
-        facts = _tagged_facts(actor, filters).filter(created_day__lt=filters.start)
+        facts = scoped_facts(actor, filters).filter(created_day__lt=filters.start)
         return facts.exclude(resolved_day__lt=filters.start).count()
     sums = DailyRollup.objects.filter(dimension_q(actor, filters), day__lt=filters.start).aggregate(
         created=Sum("created"), resolved=Sum("resolved")
@@ -267,9 +272,7 @@ def report_busiest_hours(*, actor, filters: ReportFilters) -> dict:
     require_reports(actor)
     created = [[0] * 24 for _ in range(7)]
     if filters.tag:
-        facts = _tagged_facts(actor, filters).filter(
-            created_day__range=(filters.start, filters.end)
-        )
+        facts = scoped_facts(actor, filters).filter(created_day__range=(filters.start, filters.end))
         for day, hour in facts.values_list("created_day", "created_hour"):
             created[day.weekday()][hour] += 1
     else:
@@ -422,25 +425,46 @@ def report_conversation_ids(
     metric: str,
     weekday: int | None = None,
     hour: int | None = None,
+    topic_id: int | None = None,
+    window_days: int | None = None,
 ):
     """The ids of the conversations behind one number of a report (a queryset of
     conversation ids, newest first), within the actor's stores and the filters.
 
-    ``metric`` is a key of ``DRILL_DOWN``; ``weekday`` and ``hour`` narrow "created" to one
-    cell of the busiest-hours heatmap. Raises ``ValidationError`` for an unknown metric.
+    ``metric`` is a key of ``DRILL_DOWN``, or "repeats" (started in the period within
+    ``window_days`` of the resolution of the same issue) or "topic" (started in the period,
+    in topic ``topic_id``). ``weekday`` and ``hour`` narrow to one cell of the busiest-hours
+    heatmap. Raises ``ValidationError`` for an unknown metric.
     """
     require_reports(actor)
-    if metric not in DRILL_DOWN:
+    facts = scoped_facts(actor, filters)
+    period = (filters.start, filters.end)
+    if metric == "repeats":
+        seconds = repeat_window(window_days) * 86400
+        facts = facts.filter(
+            created_day__range=period, conversation__repeat_link__seconds_after__lte=seconds
+        )
+    elif metric == "topic":
+        facts = facts.filter(created_day__range=period, conversation__topic_link__topic_id=topic_id)
+    elif metric in DRILL_DOWN:
+        facts = facts.filter(DRILL_DOWN[metric](*period))
+    else:
         raise ValidationError(f"Unknown number {metric!r}.", field="metric")
-    facts = ConversationFact.objects.filter(
-        dimension_q(actor, filters), DRILL_DOWN[metric](filters.start, filters.end)
-    )
-    if filters.tag:
-        tagged = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("conversations")
-        facts = facts.filter(conversation_id__in=tagged)
     if hour is not None:
         facts = facts.filter(created_hour=hour)
     if weekday is not None:
         days = [d for d in filters.day_list() if d.weekday() == weekday]
         facts = facts.filter(created_day__in=days)
     return facts.order_by("-created_at").values_list("conversation_id", flat=True)
+
+
+def repeat_window(days: int | None) -> int:
+    """The repeat-contact window in days: ``days`` or the configured default, 1-30."""
+    from django.conf import settings
+
+    from storedesk.analytics.signal_services import MAX_REPEAT_DAYS
+
+    days = settings.REPEAT_WINDOW_DAYS if days is None else days
+    if not 1 <= days <= MAX_REPEAT_DAYS:
+        raise ValidationError(f"Use 1 to {MAX_REPEAT_DAYS} days.", field="window")
+    return days

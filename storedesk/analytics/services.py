@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -27,10 +28,16 @@ from storedesk.analytics import buckets
 from storedesk.analytics.models import (
     AgentHourRollup,
     ConversationFact,
+    ConversationSignal,
+    ConversationTopic,
     DailyRollup,
     HourlyRollup,
     RefreshState,
+    RepeatContact,
+    Topic,
 )
+from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
+from storedesk.analytics.topic_services import topics_assign, topics_cluster, topics_due
 from storedesk.assistant.models import AssistantSession, HandoffReason, SessionState
 from storedesk.conversations.enums import MessageKind, SenderType
 from storedesk.conversations.models import Conversation, Message
@@ -55,6 +62,7 @@ class RefreshOutcome:
     conversations: int = 0
     days: int = 0
     seconds: float = 0.0
+    signals: int = 0  # conversations whose first message was read this time
     skipped: bool = False  # another refresh holds the lease
 
 
@@ -132,6 +140,13 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
             "conversation_id", "state", "handoff_reason", "last_intent", "pending_intent"
         )
     }
+    # What the first message was read as (intent, strongly negative), once computed.
+    signals = {
+        row[0]: row[1:]
+        for row in ConversationSignal.objects.filter(
+            conversation_id__in=conversation_ids
+        ).values_list("conversation_id", "intent", "negative")
+    }
     facts = []
     for c in conversations:
         clock = clocks[c["store_id"]]
@@ -140,7 +155,9 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
         resolution, resolution_business = clock.durations(c["created_at"], c["resolved_at"])
         n = counts[c["id"]]
         session = sessions.get(c["id"])
+        signal_intent, signal_negative = signals.get(c["id"], ("", False))
         intent = (session["pending_intent"] or session["last_intent"]) if session else ""
+        intent = intent or signal_intent
         reason = session["handoff_reason"] if session else ""
         facts.append(
             ConversationFact(
@@ -175,7 +192,7 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
                 handoff_reason=reason,
                 intent=intent[:40],
                 complaint=intent == "complaint" or reason == HandoffReason.COMPLAINT,
-                negative=reason == HandoffReason.NEGATIVE,
+                negative=reason == HandoffReason.NEGATIVE or signal_negative,
                 refreshed_at=now,
             )
         )
@@ -428,8 +445,12 @@ def _claim(now) -> tuple[RefreshState, str] | None:
     return RefreshState.objects.get(pk=1), token
 
 
-def analytics_refresh(*, now=None, batch: int = BATCH) -> RefreshOutcome:
-    """Fold every conversation changed since the last refresh into facts and rollups.
+def analytics_refresh(
+    *, now=None, batch: int = BATCH, signal_seconds: float | None = None
+) -> RefreshOutcome:
+    """Fold every conversation changed since the last refresh into facts and rollups, then
+    spend up to ``signal_seconds`` (default ``settings.ANALYTICS_SIGNAL_SECONDS``; 0 skips
+    it) reading what new conversations are about: signals, repeat contacts and topics.
 
     The first run (or one after ``analytics_reset``) covers every conversation. Only one
     refresh runs at a time (a lease on ``RefreshState``); a second caller returns at once
@@ -437,37 +458,34 @@ def analytics_refresh(*, now=None, batch: int = BATCH) -> RefreshOutcome:
     """
     started = time.monotonic()
     now = now or timezone.now()
+    if signal_seconds is None:
+        signal_seconds = settings.ANALYTICS_SIGNAL_SECONDS
     claimed = _claim(now)
     if claimed is None:
         return RefreshOutcome(skipped=True)
     state, token = claimed
     outcome = RefreshOutcome()
-    changed = Conversation.objects.order_by("updated_at", "id")
-    if state.watermark is not None:
-        changed = changed.filter(updated_at__gte=state.watermark - OVERLAP)
-    # Conversations changed from here on are the next refresh's.
-    changed = changed.filter(updated_at__lte=now)
     touched: set[tuple[int, dt.date]] = set()
-    after: tuple | None = None
     try:
-        while True:
-            page = changed
-            if after is not None:
-                page = page.filter(
-                    Q(updated_at__gt=after[0]) | Q(updated_at=after[0], id__gt=after[1])
-                )
-            rows = list(page.values_list("updated_at", "id")[:batch])
-            if not rows:
-                break
-            touched |= facts_refresh(conversation_ids=[pk for _, pk in rows], now=now)
-            outcome.conversations += len(rows)
-            after = rows[-1]
+        for ids in _changed_batches(state.watermark, now, batch):
+            touched |= facts_refresh(conversation_ids=ids, now=now)
+            repeats_detect(conversation_ids=ids, now=now)
+            outcome.conversations += len(ids)
+        if signal_seconds > 0:
+            computed = signals_compute_pending(now=now, seconds=signal_seconds)
+            for start in range(0, len(computed), batch):
+                ids = computed[start : start + batch]
+                touched |= facts_refresh(conversation_ids=ids, now=now)
+                repeats_detect(conversation_ids=ids, now=now)
+            for store_id in topics_due(now=now):
+                topics_cluster(store_id=store_id, now=now)
+            topics_assign(conversation_ids=computed)
+            outcome.signals = len(computed)
         outcome.days = rollups_refresh(days=touched)
     finally:
         outcome.seconds = time.monotonic() - started
         RefreshState.objects.filter(pk=1, lease_token=token).update(
-            lease_until=None,
-            lease_token="",
+            lease_until=None, lease_token=""
         )
     RefreshState.objects.filter(pk=1).update(
         watermark=now,
@@ -478,10 +496,37 @@ def analytics_refresh(*, now=None, batch: int = BATCH) -> RefreshOutcome:
     return outcome
 
 
+def _changed_batches(watermark, now, batch: int):
+    """Ids of the conversations changed since ``watermark`` (all when None) up to ``now``,
+    in batches, oldest change first."""
+    changed = Conversation.objects.order_by("updated_at", "id").filter(updated_at__lte=now)
+    if watermark is not None:
+        changed = changed.filter(updated_at__gte=watermark - OVERLAP)
+    after = None
+    while True:
+        page = changed
+        if after is not None:
+            page = page.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], id__gt=after[1]))
+        rows = list(page.values_list("updated_at", "id")[:batch])
+        if not rows:
+            return
+        yield [pk for _, pk in rows]
+        after = rows[-1]
+
+
 def analytics_reset() -> None:
     """Forget every fact and rollup; the next refresh rebuilds them all."""
     with transaction.atomic():
-        for model in (AgentHourRollup, HourlyRollup, DailyRollup, ConversationFact):
+        for model in (
+            AgentHourRollup,
+            HourlyRollup,
+            DailyRollup,
+            RepeatContact,
+            ConversationTopic,
+            Topic,
+            ConversationSignal,
+            ConversationFact,
+        ):
             model.objects.all().delete()
         RefreshState.objects.update_or_create(
             pk=1, defaults={"watermark": None, "lease_until": None, "lease_token": ""}

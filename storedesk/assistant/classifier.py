@@ -64,17 +64,18 @@ class IntentModel:
             self.intercept = np.concatenate([-self.intercept, self.intercept])
         return self
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
-        """(texts, classes) probabilities, classes in ``self.classes`` order."""
-        matrix = self.featurizer.transform(texts)[:, self.columns]
+    def probabilities(self, texts: list[str], vectors=None) -> np.ndarray:
+        """(texts, classes) probabilities, classes in ``self.classes`` order. ``vectors``:
+        the texts' query embeddings when the caller has them (see ``Featurizer``)."""
+        matrix = self.featurizer.transform(texts, vectors)[:, self.columns]
         scores = np.asarray(matrix @ self.coef.T) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
+    def predict(self, texts: list[str], vectors=None) -> list[Prediction]:
         predictions = []
-        for row in self.probabilities(texts):
+        for row in self.probabilities(texts, vectors):
             order = np.argsort(-row)
             best = str(self.classes[order[0]])
             confidence = float(row[order[0]])

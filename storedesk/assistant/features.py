@@ -101,7 +101,9 @@ class Featurizer:
         self.idf = tuple(_idf(block) for block in counts)
         return self
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+    def transform(self, texts: list[str], vectors=None) -> sparse.csr_matrix:
+        """Feature rows of ``texts``; ``vectors`` are their embeddings when the caller has
+        them already (as ``embed`` makes them, of each text's first ``MAX_CHARS``)."""
         if self.idf is None:
             raise RuntimeError("fit the featurizer first")
         clean = [normalised(text) for text in texts]
@@ -110,7 +112,9 @@ class Featurizer:
             for block, idf in zip(self._counts(clean), self.idf, strict=True)
         ]
         if self.embed is not None:
-            vectors = np.asarray(self.embed([text[:MAX_CHARS] for text in texts]), np.float32)
+            if vectors is None:
+                vectors = self.embed([text[:MAX_CHARS] for text in texts])
+            vectors = np.asarray(vectors, np.float32)
             blocks.append(sparse.csr_matrix(EMBEDDING_WEIGHT * vectors))
         return sparse.hstack(blocks, format="csr")
 

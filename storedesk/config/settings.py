@@ -216,6 +216,11 @@ STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves it; absent means a warning
 MEDIA_ROOT = Path(os.environ.get("STOREDESK_MEDIA_ROOT", str(HOME / "media")))
 # Attachments are never served from MEDIA_URL; only the access-checked download view serves them.
+# Analytics: how long each refresh (every minute) may spend reading new conversations'
+# first messages (embedding, intent, sentiment) for topics and repeat contacts; 0 turns it
+# off. A repeat contact is a conversation within this many days of a resolved one.
+ANALYTICS_SIGNAL_SECONDS = float(os.environ.get("STOREDESK_ANALYTICS_SIGNAL_SECONDS", 20))
+REPEAT_WINDOW_DAYS = int(os.environ.get("STOREDESK_REPEAT_WINDOW_DAYS", 7))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("STOREDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
 ATTACHMENTS_PER_MESSAGE_MAX = 20
 WHITENOISE_USE_FINDERS = True

@@ -13,6 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+# Reading first messages (embedding + intent model) is asked for by the tests about it.
+ANALYTICS_SIGNAL_SECONDS = 0
 
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -1,0 +1,231 @@
+"""Repeat contacts and topics through the real services, the bundled embedder and the
+intent model: what customers write decides them."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from storedesk.accounts.enums import Role
+from storedesk.analytics import issue_selectors, selectors
+from storedesk.analytics.filters import ReportFilters
+from storedesk.analytics.models import (
+    ConversationFact,
+    ConversationSignal,
+    ConversationTopic,
+    RepeatContact,
+    Topic,
+)
+from storedesk.analytics.services import analytics_refresh, analytics_reset
+from storedesk.conversations import services
+from storedesk.conversations.models import Conversation
+from storedesk.core.testing import AgentFactory, StoreFactory, inbound, make_inbox
+
+
+@pytest.fixture
+def shop(db, intent_model):
+    store = StoreFactory(
+        slug="northwind", default_locale="en", supported_locales=["en", "hr", "zh-hans"]
+    )
+    return {
+        "store": store,
+        "email": make_inbox(store, "api", "Email"),
+        "form": make_inbox(store, "webform", "Form"),
+        "other": make_inbox(store, "api", "Marketplace"),
+        "ana": AgentFactory(username="ana"),
+        "lead": AgentFactory(username="lead", role=Role.SUPERVISOR),
+    }
+
+
+def resolved(shop, text, email, inbox="email"):
+    message = services.message_receive(inbox=shop[inbox], inbound=inbound(text, email=email))
+    conversation = message.conversation
+    services.message_send(conversation=conversation, author=shop["ana"], text="Done.")
+    services.conversation_set_status(conversation=conversation, status="resolved", actor=None)
+    return conversation
+
+
+def opened(shop, text, email, inbox="form"):
+    return services.message_receive(
+        inbox=shop[inbox], inbound=inbound(text, email=email)
+    ).conversation
+
+
+def refresh():
+    return analytics_refresh(signal_seconds=120)
+
+
+def today(shop) -> ReportFilters:
+    day = timezone.localdate()
+    return ReportFilters(start=day - dt.timedelta(days=1), end=day, store_id=shop["store"].pk)
+
+
+def test_signals_read_the_first_message(shop):
+    conversation = opened(shop, "Where is my order 1042? It still has not arrived.", "a@x.org")
+    outcome = refresh()
+    assert outcome.signals == 1
+    signal = ConversationSignal.objects.get(conversation=conversation)
+    assert signal.intent == "track_order"
+    assert signal.locale == "en"
+    assert "arriv" in signal.terms.split()
+    assert len(bytes(signal.vector)) == 384 * 4
+    assert ConversationFact.objects.get(conversation=conversation).intent == "track_order"
+
+
+def test_a_customer_back_with_the_same_issue_on_another_channel(shop):
+    first = resolved(shop, "Where is my order? It has not arrived yet.", "ana@x.org")
+    again = opened(shop, "Moja narudžba još nije stigla, gdje je paket?", "ana@x.org")
+    # (A message in the first inbox would reopen the first conversation instead.)
+    other_issue = opened(shop, "How do I reset my password?", "ana@x.org", inbox="other")
+    stranger = opened(shop, "My order has not arrived yet, where is it?", "ivo@x.org")
+    refresh()
+
+    link = RepeatContact.objects.get(conversation=again)
+    assert link.earlier_id == first.pk
+    assert link.reason in ("intent", "text")
+    assert not RepeatContact.objects.filter(conversation=other_issue).exists()
+    assert not RepeatContact.objects.filter(conversation=stranger).exists()
+
+    report = issue_selectors.report_repeat_contacts(actor=shop["lead"], filters=today(shop))
+    assert (report["conversations"], report["repeats"], report["window_days"]) == (4, 1, 7)
+    assert report["repeat_rate"] == 0.25
+    assert [row["conversation_id"] for row in report["list"]] == [again.pk]
+    assert report["list"][0]["earlier_id"] == first.pk
+    ids = selectors.report_conversation_ids(
+        actor=shop["lead"], filters=today(shop), metric="repeats"
+    )
+    assert list(ids) == [again.pk]
+
+
+def test_a_shared_tag_makes_a_repeat(shop):
+    first = resolved(shop, "The jacket's zipper came off.", "mia@x.org")
+    again = opened(shop, "Can someone call me back?", "mia@x.org")
+    for conversation in (first, again):
+        services.conversation_tag(conversation=conversation, actor=None, add=["zipper"])
+    refresh()
+    link = RepeatContact.objects.get(conversation=again)
+    assert (link.reason, link.detail) == ("tag", "zipper")
+
+
+def test_the_window_counts_from_the_resolution(shop):
+    first = resolved(shop, "My parcel has not arrived.", "ana@x.org")
+    again = opened(shop, "My parcel still has not arrived!", "ana@x.org")
+    refresh()
+    assert RepeatContact.objects.filter(conversation=again).exists()
+    # Resolved ten days before the customer wrote again: a repeat within 30 days, not 7.
+    Conversation.objects.filter(pk=first.pk).update(
+        resolved_at=again.created_at - dt.timedelta(days=10)
+    )
+    analytics_reset()
+    refresh()
+    seven = issue_selectors.report_repeat_contacts(actor=shop["lead"], filters=today(shop))
+    thirty = issue_selectors.report_repeat_contacts(
+        actor=shop["lead"], filters=today(shop), window_days=30
+    )
+    assert (seven["repeats"], thirty["repeats"]) == (0, 1)
+    assert thirty["list"][0]["days_after"] == 10.0
+
+
+THEMES = {
+    "delivery": [
+        "Where is my parcel? It has not arrived after two weeks.",
+        "My order still hasn't been delivered, can you check the tracking?",
+        "The package is late, the courier never came.",
+        "Delivery is delayed again, where is my order?",
+        "Tracking has shown the same status for 5 days, where is my package?",
+        "Gdje je moj paket? Još nije stigao.",
+        "Narudžba kasni već tjedan dana, kada će stići?",
+        "我的包裹还没到，物流一直不更新",
+        "快递怎么还没送到？已经等了十天",
+        "Order not delivered yet, the courier says the address is wrong?",
+    ],
+    "refund": [
+        "I returned the broken headphones, when do I get my refund?",
+        "Please refund me, the item arrived damaged.",
+        "I want my money back for the faulty charger.",
+        "Still waiting for the refund of my return from last month.",
+        "The blender was broken on arrival, I want a refund.",
+        "Želim povrat novca, proizvod je stigao oštećen.",
+        "Kada ću dobiti povrat novca za vraćenu robu?",
+        "商品坏了，我要退款",
+        "退货已经寄回，退款什么时候到账？",
+        "Refund for the cracked phone case please.",
+    ],
+    "password": [
+        "I forgot my password and cannot log in.",
+        "How do I reset my password?",
+        "The password reset email never arrives.",
+        "I can't sign in to my account, the password is not accepted.",
+        "Login keeps failing, please help me reset my password.",
+        "Zaboravio sam lozinku, kako je mogu promijeniti?",
+        "Ne mogu se prijaviti u svoj račun, lozinka ne radi.",
+        "忘记密码了，怎么重置？",
+        "登录不了账户，密码错误",
+        "Reset link for my password has expired.",
+    ],
+}
+
+
+def test_topics_group_what_customers_write_about(shop):
+    members = {theme: [] for theme in THEMES}
+    for theme, texts in THEMES.items():
+        for i, text in enumerate(texts):
+            members[theme].append(opened(shop, text, f"{theme}{i}@x.org"))
+    refresh()
+
+    assert Topic.objects.filter(store=shop["store"]).count() >= 3
+    majority = {}
+    for theme, conversations in members.items():
+        topics = [
+            ConversationTopic.objects.filter(conversation=c)
+            .values_list("topic_id", flat=True)
+            .first()
+            for c in conversations
+        ]
+        best = max(set(topics) - {None}, key=topics.count)
+        assert topics.count(best) >= 7, (theme, topics)
+        majority[theme] = best
+    assert len(set(majority.values())) == 3
+
+    report = issue_selectors.report_complaints(actor=shop["lead"], filters=today(shop))
+    assert report["conversations"] == 30
+    by_id = {row["topic_id"]: row for row in report["topics"]}
+    delivery = by_id[majority["delivery"]]
+    assert delivery["conversations"] >= 7
+    assert {
+        "arrived",
+        "delivered",
+        "order",
+        "package",
+        "parcel",
+        "tracking",
+        "courier",
+        "delivery",
+    } & {word.lower() for word in delivery["terms"]}
+    assert len(delivery["examples"]) == 3
+    assert sum(delivery["series"]) == delivery["conversations"]
+    assert {row["intent"] for row in report["intents"]} & {
+        "track_order",
+        "get_refund",
+        "recover_password",
+    }
+    ids = selectors.report_conversation_ids(
+        actor=shop["lead"], filters=today(shop), metric="topic", topic_id=majority["refund"]
+    )
+    assert set(ids) <= {c.pk for c in Conversation.objects.all()}
+    assert len(ids) == by_id[majority["refund"]]["conversations"]
+
+
+def test_complaint_and_negative_share(shop):
+    opened(shop, "I want to make a formal complaint about your service.", "a@x.org")
+    opened(shop, "THIS IS A DISGRACE!!! Worst shop ever, absolutely terrible!!!", "b@x.org")
+    opened(shop, "Do you ship to Austria?", "c@x.org")
+    opened(shop, "Kada stiže moja narudžba?", "d@x.org")
+    refresh()
+    report = issue_selectors.report_complaints(actor=shop["lead"], filters=today(shop))
+    assert report["conversations"] == 4
+    assert report["complaints"] >= 1
+    assert report["negative"] >= 1
+    overview = selectors.report_overview(actor=shop["lead"], filters=today(shop))["current"]
+    assert overview["complaints"] == report["complaints"]
+    assert overview["negative"] == report["negative"]

@@ -1,0 +1,229 @@
+"""Topics: what customers write about, found without anyone labelling it.
+
+Every few hours (inside the analytics refresh, which holds its lease) each store's first
+messages of the last ``TOPIC_DAYS`` days are clustered by their embeddings (k-means, k
+growing with the square root of their number); each cluster of at least
+``MIN_TOPIC_SIZE`` conversations becomes a ``Topic`` labelled by the words that set it
+apart from the other clusters (class-based tf-idf over the analyzed terms, shown in the
+form customers wrote them, from messages in the store's own language when there are
+enough). Between two clusterings a new conversation joins the nearest topic when it is
+close enough. Topics and their links are written only here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Max
+
+from storedesk.analytics.models import ConversationSignal, ConversationTopic, Topic
+from storedesk.analytics.signal_services import GENERIC_INTENTS
+from storedesk.stores.models import Store
+
+TOPIC_DAYS = 90
+# The most recent conversations clustered per store (older ones of the period join the
+# nearest topic).
+MAX_SAMPLE = 20_000
+# Fewer conversations than this make no topics.
+MIN_SIGNALS = 20
+MIN_TOPIC_SIZE = 3
+MAX_TOPICS = 40
+RECLUSTER_EVERY = dt.timedelta(hours=6)
+# How close (cosine) to a topic's centre a conversation must be to join it afterwards.
+JOIN_FLOOR = 0.86
+LABEL_TERMS = 3
+
+
+def _matrix(rows) -> np.ndarray:
+    return np.stack([np.frombuffer(bytes(raw), "<f4") for raw in rows])
+
+
+def topics_due(*, now) -> list[int]:
+    """Stores whose topics are missing or older than ``RECLUSTER_EVERY`` and that have
+    enough embedded conversations to cluster."""
+    since = now - dt.timedelta(days=TOPIC_DAYS)
+    counts = dict(
+        ConversationSignal.objects.filter(created_at__gte=since)
+        .exclude(vector=b"")
+        .values("store_id")
+        .annotate(n=Count("conversation_id"))
+        .values_list("store_id", "n")
+    )
+    latest = dict(
+        Topic.objects.values("store_id")
+        .annotate(at=Max("created_at"))
+        .values_list("store_id", "at")
+    )
+    return sorted(
+        store_id
+        for store_id, n in counts.items()
+        if n >= MIN_SIGNALS
+        and (latest.get(store_id) is None or latest[store_id] < now - RECLUSTER_EVERY)
+    )
+
+
+def _cluster_count(n: int) -> int:
+    return max(2, min(MAX_TOPICS, round(math.sqrt(n / 3))))
+
+
+def _kmeans(vectors: np.ndarray, k: int) -> np.ndarray:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if len(vectors) > 5000:
+        model = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3, batch_size=2048)
+    else:
+        model = KMeans(n_clusters=k, random_state=0, n_init=4)
+    return model.fit_predict(vectors)
+
+
+def _surface_forms(rows, members, locale_of) -> dict[str, Counter]:
+    """For each analyzed term, how often each written form of it occurs in ``members``."""
+    from storedesk.search.analyzers import tokens_with_offsets
+
+    forms: dict[str, Counter] = defaultdict(Counter)
+    for i in members:
+        text = rows[i]["text"]
+        for term, start, end in tokens_with_offsets(text, locale_of(i)):
+            forms[term][text[start:end].lower()] += 1
+    return forms
+
+
+def _labels(rows, clusters: dict[int, list[int]], default_locale: str):
+    """Each cluster's most telling terms (class-based tf-idf) and a label of their most
+    common written forms, preferring messages in the store's default language."""
+
+    def chosen(members):
+        own = [i for i in members if rows[i]["locale"] == default_locale]
+        return own if len(own) >= MIN_TOPIC_SIZE else members
+
+    frequencies = {}
+    for label, members in clusters.items():
+        counts = Counter()
+        for i in chosen(members):
+            # Each conversation counts a term once: one long message does not make a topic.
+            counts.update(set(rows[i]["terms"].split()))
+        frequencies[label] = counts
+    total = Counter()
+    for counts in frequencies.values():
+        total.update(counts)
+    average = sum(total.values()) / max(1, len(frequencies))
+    result = {}
+    for label, counts in frequencies.items():
+        size = max(1, sum(counts.values()))
+        scored = sorted(
+            (
+                (n / size * math.log(1 + average / total[term]), term)
+                for term, n in counts.items()
+                if n >= 2 and len(term) > 1 and not term.isdigit()
+            ),
+            reverse=True,
+        )
+        terms = [term for _, term in scored[:6]]
+        forms = _surface_forms(rows, chosen(clusters[label]), lambda i: rows[i]["locale"])
+        words = [forms[t].most_common(1)[0][0] if forms.get(t) else t for t in terms]
+        result[label] = (words, " · ".join(words[:LABEL_TERMS]))
+    return result
+
+
+def topics_cluster(*, store_id: int, now) -> int:
+    """Re-cluster one store's conversations of the last ``TOPIC_DAYS`` days into topics,
+    replacing its previous ones. Returns the number of topics."""
+    store = Store.objects.get(pk=store_id)
+    rows = list(
+        ConversationSignal.objects.filter(
+            store_id=store_id, created_at__gte=now - dt.timedelta(days=TOPIC_DAYS)
+        )
+        .exclude(vector=b"")
+        .order_by("-created_at")
+        .values("conversation_id", "vector", "terms", "text", "locale", "intent")[:MAX_SAMPLE]
+    )
+    topics, links = [], []
+    if len(rows) >= MIN_SIGNALS:
+        vectors = _matrix(row["vector"] for row in rows)
+        assignment = _kmeans(vectors, _cluster_count(len(rows)))
+        clusters = defaultdict(list)
+        for i, label in enumerate(assignment):
+            clusters[int(label)].append(i)
+        clusters = {k: v for k, v in clusters.items() if len(v) >= MIN_TOPIC_SIZE}
+        labels = _labels(rows, clusters, store.default_locale)
+        for label, members in clusters.items():
+            centre = vectors[members].mean(axis=0)
+            centre /= np.linalg.norm(centre) or 1.0
+            intents = Counter(rows[i]["intent"] for i in members if rows[i]["intent"])
+            top_intent, top_count = (intents.most_common(1) or [("", 0)])[0]
+            words, text = labels[label]
+            topic = Topic(
+                store_id=store_id,
+                label=(text or top_intent or "—")[:200],
+                terms=words,
+                centroid=centre.astype("<f4").tobytes(),
+                size=len(members),
+                intent=top_intent
+                if top_intent not in GENERIC_INTENTS and top_count * 2 >= len(members)
+                else "",
+                created_at=now,
+            )
+            topics.append(topic)
+            similarity = vectors[members] @ centre
+            links.append(
+                [
+                    (rows[i]["conversation_id"], float(s))
+                    for i, s in zip(members, similarity, strict=True)
+                ]
+            )
+    with transaction.atomic():
+        Topic.objects.filter(store_id=store_id).delete()
+        Topic.objects.bulk_create(topics)
+        ConversationTopic.objects.bulk_create(
+            [
+                ConversationTopic(
+                    conversation_id=conversation_id,
+                    topic=topic,
+                    store_id=store_id,
+                    similarity=round(similarity, 4),
+                )
+                for topic, members in zip(topics, links, strict=True)
+                for conversation_id, similarity in members
+            ],
+            batch_size=1000,
+        )
+    return len(topics)
+
+
+def topics_assign(*, conversation_ids: list[int]) -> int:
+    """Link these conversations (with an embedded first message and no topic yet) to the
+    nearest topic of their store when within ``JOIN_FLOOR``. Returns how many joined."""
+    signals = list(
+        ConversationSignal.objects.filter(
+            conversation_id__in=conversation_ids, conversation__topic_link__isnull=True
+        )
+        .exclude(vector=b"")
+        .values_list("conversation_id", "store_id", "vector")
+    )
+    by_store = defaultdict(list)
+    for row in signals:
+        by_store[row[1]].append(row)
+    links = []
+    for store_id, rows in by_store.items():
+        topics = list(Topic.objects.filter(store_id=store_id).only("pk", "centroid"))
+        if not topics:
+            continue
+        centres = _matrix(t.centroid for t in topics)
+        scores = _matrix(raw for _, _, raw in rows) @ centres.T
+        for (conversation_id, _, _), row in zip(rows, scores, strict=True):
+            best = int(np.argmax(row))
+            if row[best] >= JOIN_FLOOR:
+                links.append(
+                    ConversationTopic(
+                        conversation_id=conversation_id,
+                        topic=topics[best],
+                        store_id=store_id,
+                        similarity=round(float(row[best]), 4),
+                    )
+                )
+    ConversationTopic.objects.bulk_create(links, ignore_conflicts=True)
+    return len(links)
