@@ -307,6 +307,13 @@ def cmd_search_reindex(args) -> int:
     return reindex_command(store_slug=args.store)
 
 
+def cmd_analytics_refresh(args) -> int:
+    _setup_django(args.home)
+    from storedesk.analytics.commands import refresh_command
+
+    return refresh_command(rebuild=args.rebuild, signal_seconds=args.signals)
+
+
 def cmd_migrate(args) -> int:
     _setup_django(args.home)
     _migrate(verbosity=1)
@@ -455,6 +462,22 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--store", help="only this store (slug)")
     reindex.add_argument("--home", default=argparse.SUPPRESS)
     reindex.set_defaults(func=cmd_search_reindex)
+
+    analytics = add("analytics", None, "the reports' facts and rollups")
+    analytics_sub = analytics.add_subparsers(dest="analytics_command", required=True)
+    refresh = analytics_sub.add_parser(
+        "refresh", help="fold changed conversations into the reports now, and print what was done"
+    )
+    refresh.add_argument("--rebuild", action="store_true", help="forget everything and rebuild")
+    refresh.add_argument(
+        "--signals",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time to spend reading new first messages (default: the configured budget)",
+    )
+    refresh.add_argument("--home", default=argparse.SUPPRESS)
+    refresh.set_defaults(func=cmd_analytics_refresh)
 
     add("migrate", cmd_migrate, "create or update the database tables")
 

@@ -152,3 +152,19 @@ def _mail_through_smtpd(home, address: str, web_port: int, token: str) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(smtpd.pid, signal.SIGKILL)
             raise
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("STOREDESK_DATABASE_URL")),
+    reason="the embedded database is exercised in the SQLite pass",
+)
+def test_analytics_refresh_folds_the_demo_history(tmp_path):
+    assert _run(tmp_path, "migrate").returncode == 0
+    assert _run(tmp_path, "loaddemo").returncode == 0
+    done = _run(tmp_path, "analytics", "refresh", "--signals", "0")
+    assert done.returncode == 0, done.stderr
+    first = json.loads(done.stdout)
+    assert first["conversations"] > 1000 and first["days"] >= 60
+    again = json.loads(_run(tmp_path, "analytics", "refresh", "--signals", "0").stdout)
+    # Only what changed since (nothing but the last two minutes' overlap) is read again.
+    assert again["conversations"] < first["conversations"]
