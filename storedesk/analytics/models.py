@@ -70,6 +70,10 @@ class ConversationFact(models.Model):
     intent = models.CharField(max_length=40, blank=True)
     complaint = models.BooleanField(default=False)
     negative = models.BooleanField(default=False)
+    # The assistant's help-center answers the customer rated ("Did this answer your
+    # question?"), and how many of them helped.
+    answers_rated = models.PositiveSmallIntegerField(default=0)
+    answers_helpful = models.PositiveSmallIntegerField(default=0)
 
     refreshed_at = models.DateTimeField()
 
@@ -144,6 +148,8 @@ class DailyRollup(RollupDimensions):
     handoffs = models.JSONField(default=dict)
     complaints = models.PositiveIntegerField(default=0)
     negative = models.PositiveIntegerField(default=0)
+    answers_rated = models.PositiveIntegerField(default=0)
+    answers_helpful = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["store", "day"], name="rollup_daily")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from storedesk.accounts.models import Agent, Team
 from storedesk.analytics import buckets
@@ -22,7 +22,7 @@ from storedesk.analytics.models import (
     HourlyRollup,
     RefreshState,
 )
-from storedesk.analytics.totals import ROW_FIELDS, Totals, changes
+from storedesk.analytics.totals import ROW_FIELDS, Totals, changes, rate
 from storedesk.conversations.models import Tag
 from storedesk.core.errors import ValidationError
 
@@ -61,6 +61,8 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
         "handoff_reason",
         "complaint",
         "negative",
+        "answers_rated",
+        "answers_helpful",
         *extra,
     )
     in_range = (
@@ -86,6 +88,8 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
                     "handoffs": {f["handoff_reason"]: 1} if f["handoff_reason"] else {},
                     "complaints": int(f["complaint"]),
                     "negative": int(f["negative"]),
+                    "answers_rated": f["answers_rated"],
+                    "answers_helpful": f["answers_helpful"],
                 }
             )
         if f["first_response_day"] and start <= f["first_response_day"] <= end:
@@ -171,6 +175,8 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
     for row in rows:
         if row.get("created"):
             by_channel[row["channel"]] += row["created"]
+    current["feedback"]["articles"] = _article_votes(actor, filters)
+    previous["feedback"]["articles"] = _article_votes(actor, filters.previous())
     return {
         "period": _period(filters),
         **refresh_info(),
@@ -180,6 +186,19 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
         "by_channel": dict(by_channel.most_common()),
         "series": _series(actor, filters, rows),
     }
+
+
+def _article_votes(actor, filters: ReportFilters) -> dict:
+    """Readers' "Was this helpful?" votes on help-center articles in the period (by the
+    server's calendar days; only the store filter applies: a vote belongs to no channel,
+    team or agent)."""
+    from storedesk.helpcenter.models import ArticleFeedback
+
+    store_only = ReportFilters(filters.start, filters.end, filters.store_id)
+    votes = ArticleFeedback.objects.filter(
+        dimension_q(actor, store_only), created_at__date__range=(filters.start, filters.end)
+    ).aggregate(n=Count("pk"), helpful=Count("pk", filter=Q(helpful=True)))
+    return {"votes": votes["n"], "helpful_rate": rate(votes["helpful"], votes["n"])}
 
 
 def _backlog_before(actor, filters: ReportFilters) -> int:

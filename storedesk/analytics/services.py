@@ -38,7 +38,12 @@ from storedesk.analytics.models import (
 )
 from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
 from storedesk.analytics.topic_services import topics_assign, topics_cluster, topics_due
-from storedesk.assistant.models import AssistantSession, HandoffReason, SessionState
+from storedesk.assistant.models import (
+    AssistantAnswer,
+    AssistantSession,
+    HandoffReason,
+    SessionState,
+)
 from storedesk.conversations.enums import MessageKind, SenderType
 from storedesk.conversations.models import Conversation, Message
 from storedesk.stores.hours import business_seconds_between
@@ -140,6 +145,12 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
             "conversation_id", "state", "handoff_reason", "last_intent", "pending_intent"
         )
     }
+    answers: dict[int, Counter] = defaultdict(Counter)
+    for conversation_id, helpful in AssistantAnswer.objects.filter(
+        session__conversation_id__in=conversation_ids, helpful__isnull=False
+    ).values_list("session__conversation_id", "helpful"):
+        answers[conversation_id]["rated"] += 1
+        answers[conversation_id]["helpful"] += helpful
     # What the first message was read as (intent, strongly negative), once computed.
     signals = {
         row[0]: row[1:]
@@ -193,6 +204,8 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
                 intent=intent[:40],
                 complaint=intent == "complaint" or reason == HandoffReason.COMPLAINT,
                 negative=reason == HandoffReason.NEGATIVE or signal_negative,
+                answers_rated=answers[c["id"]]["rated"],
+                answers_helpful=answers[c["id"]]["helpful"],
                 refreshed_at=now,
             )
         )
@@ -279,7 +292,14 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
 
     facts = ConversationFact.objects.filter(store_id=store_id)
     for f in facts.filter(created_day=day).values(
-        *DIMENSIONS, "resolved_at", "assistant_state", "handoff_reason", "complaint", "negative"
+        *DIMENSIONS,
+        "resolved_at",
+        "assistant_state",
+        "handoff_reason",
+        "complaint",
+        "negative",
+        "answers_rated",
+        "answers_helpful",
     ):
         r = row(_dims(f))
         r.created += 1
@@ -290,6 +310,8 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
             r.handoffs[f["handoff_reason"]] = r.handoffs.get(f["handoff_reason"], 0) + 1
         r.complaints += f["complaint"]
         r.negative += f["negative"]
+        r.answers_rated += f["answers_rated"]
+        r.answers_helpful += f["answers_helpful"]
     for f in facts.filter(first_response_day=day).values(
         *DIMENSIONS, "first_response_seconds", "first_response_business_seconds"
     ):

@@ -24,6 +24,8 @@ COUNTS = (
     "assistant_resolved",
     "complaints",
     "negative",
+    "answers_rated",
+    "answers_helpful",
 )
 HISTOGRAMS = (
     "first_response_hist",
@@ -115,6 +117,15 @@ class Totals:
             "complaint_share": rate(c["complaints"], c["created"]),
             "negative": c["negative"],
             "negative_share": rate(c["negative"], c["created"]),
+            "feedback": {
+                # The assistant's answers rated by customers of conversations started in the
+                # period, and the share that helped.
+                "answers_rated": c["answers_rated"],
+                "answers_helpful_rate": rate(c["answers_helpful"], c["answers_rated"]),
+                # Satisfaction surveys are not sent yet: these stay null until they are.
+                "csat": None,
+                "nps": None,
+            },
         }
 
 

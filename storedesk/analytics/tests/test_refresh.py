@@ -129,3 +129,70 @@ def test_refresh_sees_only_conversations_changed_since_its_watermark(desk):
     assert analytics_refresh().conversations == 0
     services.message_receive(inbox=desk["inbox"], inbound=inbound("Hello again", email="b@x.org"))
     assert analytics_refresh().conversations == 1
+
+
+def test_assistant_handoffs_deflection_and_rated_answers(desk):
+    from storedesk.assistant.models import AssistantAnswer, AssistantSession
+    from storedesk.conversations.enums import SenderType
+
+    helped = services.message_receive(inbox=desk["inbox"], inbound=inbound("Return policy?"))
+    passed = services.message_receive(
+        inbox=desk["inbox"], inbound=inbound("I want a person", email="b@x.org")
+    )
+    for message, state, reason, helpful in (
+        (helped, "resolved", "", True),
+        (passed, "handed_off", "not_helpful", False),
+    ):
+        conversation = message.conversation
+        reply = services.message_send(
+            conversation=conversation,
+            author=None,
+            text="Here is our article.",
+            sender_type=SenderType.ASSISTANT,
+        )
+        session = AssistantSession.objects.create(
+            conversation=conversation,
+            store=desk["store"],
+            state=state,
+            handoff_reason=reason,
+            pending_intent="check_refund_policy",
+        )
+        AssistantAnswer.objects.create(session=session, message=reply, helpful=helpful)
+    analytics_refresh()
+
+    now = selectors.report_overview(actor=desk["lead"], filters=today_filters(desk["store"]))
+    current = now["current"]
+    assert current["assistant"] == {
+        "handled": 2,
+        "handled_share": 1.0,
+        "resolved": 1,
+        "deflection_rate": 0.5,
+        "handoffs": 1,
+        "handoff_reasons": {"not_helpful": 1},
+    }
+    assert current["assistant_replies"] == 2
+    # The assistant's replies are not first responses.
+    assert current["first_response"]["count"] == 0
+    assert current["feedback"]["answers_rated"] == 2
+    assert current["feedback"]["answers_helpful_rate"] == 0.5
+    assert current["feedback"]["csat"] is None
+
+
+def test_help_center_votes_count_in_the_store(desk):
+    from storedesk.helpcenter.models import Article, ArticleFeedback
+
+    article = Article.objects.create(store=desk["store"], key="returns")
+    for reader, helpful in (("r1", True), ("r2", True), ("r3", False)):
+        ArticleFeedback.objects.create(
+            article=article, store=desk["store"], locale="en", helpful=helpful, reader=reader
+        )
+    other = StoreFactory()
+    ArticleFeedback.objects.create(
+        article=Article.objects.create(store=other, key="x"),
+        store=other,
+        locale="en",
+        helpful=False,
+        reader="r4",
+    )
+    report = selectors.report_overview(actor=desk["lead"], filters=today_filters(desk["store"]))
+    assert report["current"]["feedback"]["articles"] == {"votes": 3, "helpful_rate": 0.6667}
