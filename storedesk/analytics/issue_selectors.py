@@ -203,3 +203,20 @@ def report_complaints(*, actor, filters: ReportFilters) -> dict:
         "tags": tags,
         "clustered_at": clustered.isoformat() if clustered else None,
     }
+
+
+def conversation_repeat_links(*, actor, conversation) -> dict:
+    """For the conversation page: the resolved conversation this one may repeat, and the
+    later ones that may repeat it (within ``settings.REPEAT_WINDOW_DAYS``; only what
+    ``actor`` may see). Two queries."""
+    from storedesk.accounts.selectors import scope_to_stores
+
+    seconds = repeat_window(None) * 86400
+    links = scope_to_stores(RepeatContact.objects.all(), actor).filter(seconds_after__lte=seconds)
+    earlier = links.filter(conversation_id=conversation.pk).select_related("earlier").first()
+    later = list(
+        links.filter(earlier_id=conversation.pk)
+        .select_related("conversation")
+        .order_by("conversation__created_at")[:5]
+    )
+    return {"repeats": earlier, "repeated_by": later}

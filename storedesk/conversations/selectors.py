@@ -143,6 +143,16 @@ def contact_conversations(*, actor, contact_id: int, exclude_id: int | None = No
     return list(rows.order_by("-created_at", "-id")[:limit])
 
 
+def conversations_by_ids(*, actor, ids) -> list[Conversation]:
+    """These conversations (the ones ``actor`` may see), in the order of ``ids``, with their
+    contact, store and inbox loaded: the rows behind a list of ids found elsewhere (a
+    report's drill-down)."""
+    ids = list(ids)
+    rows = _base(actor).filter(pk__in=ids).select_related("contact", "store", "inbox")
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def access_conversation(*, actor, id: int) -> Conversation:
     """The conversation ``id`` if ``actor`` may see it; :class:`NotFound` otherwise."""
     conversation = (

@@ -8,6 +8,7 @@ from storedesk.web.views import (
     helpcenter,
     inbox,
     public,
+    reports,
     settings_pages,
 )
 
@@ -90,6 +91,9 @@ urlpatterns = [
         helpcenter.article_edit,
         name="helpcenter-article",
     ),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/conversations", reports.report_conversations, name="reports-conversations"),
+    path("reports/export/<slug:table>.csv", reports.report_export, name="reports-export"),
     path("settings/", settings_pages.settings_home, name="settings"),
     path("settings/stores/", settings_pages.settings_stores, name="settings-stores"),
     path("settings/stores/<int:store_id>/", settings_pages.settings_stores, name="settings-store"),

@@ -56,6 +56,7 @@ SCOPES = ("A", "B")
 OBJECT = "object"  # acts on one object of the scope's store: out of scope is 404
 LIST = "list"  # lists what the caller may see: out of scope is an empty result, never 404
 PUBLIC = "public"  # no authentication; the path's public token identifies the object
+REPORT = "report"  # administrators and supervisors only (every other role: 403)
 
 
 # --- The world ---------------------------------------------------------------------------
@@ -316,6 +317,25 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             body={"email": "visitor@example.com", "message": "Hello"},
         ),
     ),
+    **{
+        ("GET", f"/api/v1/reports/{name}"): Operation(
+            REPORT,
+            200,
+            lambda o, actor, a, name=name: Call(
+                "GET", f"{PREFIX}/reports/{name}", params={} if a else {"store": o.store.pk}
+            ),
+        )
+        for name in (
+            "overview",
+            "response-times",
+            "resolution",
+            "busiest-hours",
+            "agents",
+            "teams",
+            "repeat-contacts",
+            "complaints",
+        )
+    },
 }
 
 # The API's own views that are not operations of the schema.
@@ -361,6 +381,8 @@ def expected_status(operation: Operation, role: str, scope: str) -> int:
         return operation.ok
     if role not in ("restricted", SESSION_ROLE, "agent", "supervisor", "admin"):
         return 401
+    if operation.kind == REPORT and role not in ("supervisor", "admin"):
+        return 403
     if role in ("restricted", SESSION_ROLE) and scope == "B" and operation.kind == OBJECT:
         return 404
     return operation.ok
@@ -461,6 +483,8 @@ def check(operation: Operation, role: str, scope: str, call: Call, response, wor
         assert body["error"]["code"] == "unauthorized", where
     elif expected == 404:
         assert body["error"]["code"] == "not_found", where
+    elif expected == 403:
+        assert body["error"]["code"] == "permission_denied", where
 
     if role in ("restricted", SESSION_ROLE):
         assert CANARY.lower() not in response.content.decode().lower(), where

@@ -1,6 +1,9 @@
 import pytest
 from django.test import Client
 
+# The hand-worked analytics history (a Zagreb store across a weekend and a DST change), for
+# the reports pages.
+from storedesk.analytics.tests.conftest import history  # noqa: F401
 from storedesk.conversations import services
 from storedesk.core.testing import inbound
 

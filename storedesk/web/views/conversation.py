@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from storedesk.accounts.selectors import agent_list, team_list
+from storedesk.analytics.issue_selectors import conversation_repeat_links
 from storedesk.commerce.selectors import order_list_for_contact
 from storedesk.conversations import selectors, services
 from storedesk.conversations.enums import ConversationStatus, Priority
@@ -82,6 +83,7 @@ def conversation_page(request, conversation_id: int):
         "other_conversations": selectors.contact_conversations(
             actor=request.user, contact_id=conversation.contact_id, exclude_id=conversation.pk
         ),
+        "repeat_links": conversation_repeat_links(actor=request.user, conversation=conversation),
         "canned_replies": list(
             canned_reply_list(actor=request.user, store_id=conversation.store_id)
         ),
