@@ -262,3 +262,33 @@ def legend(items: Sequence[tuple[str, str]]) -> SafeString:
         for css, name in items
     )
     return mark_safe(f'<ul class="chart-legend">{entries}</ul>')  # noqa: S308 - escaped
+
+
+def sparkline(
+    values: Sequence[float],
+    *,
+    title: str,
+    labels: Sequence[str],
+    width: int = 120,
+    height: int = 24,
+) -> SafeString:
+    """A small line of ``values`` (one per day) for a table cell: a title for hover, a
+    description listing every value, no axes."""
+    description = "; ".join(
+        f"{label}: {number(value)}" for label, value in zip(labels, values, strict=True)
+    )
+    parts = [
+        f'<svg class="chart spark" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{_e(title)}</title><desc>{_e(description)}</desc>",
+    ]
+    if values:
+        top = max(values) or 1
+        step = width / max(1, len(values) - 1)
+        points = " ".join(
+            f"{_coord(i * step)},{_coord(height - 2 - (v / top) * (height - 4))}"
+            for i, v in enumerate(values)
+        )
+        parts.append(f'<polyline class="spark-line" fill="none" points="{points}"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

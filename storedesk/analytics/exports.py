@@ -156,6 +156,68 @@ def teams_table(report: dict) -> Table:
     return Table(_performance_header(_("Team")), rows)
 
 
+def repeat_contacts_table(report: dict) -> Table:
+    """The latest customers back with the same issue."""
+    rows = [
+        [
+            row["conversation_id"],
+            row["subject"],
+            row["contact_name"],
+            row["channel"],
+            row["created_at"],
+            row["earlier_id"],
+            row["earlier_subject"],
+            row["days_after"],
+            row["reason"],
+            row["detail"],
+        ]
+        for row in report["list"]
+    ]
+    header = [
+        _("Conversation"),
+        _("Subject"),
+        _("Customer"),
+        _("Channel"),
+        _("Started"),
+        _("Earlier conversation"),
+        _("Earlier subject"),
+        _("Days after the resolution"),
+        _("Why"),
+        _("Shared"),
+    ]
+    return Table(header, rows)
+
+
+def topics_table(report: dict) -> Table:
+    """The topics of the period with their counts and shares."""
+    rows = [
+        [
+            row["label"],
+            ", ".join(row["terms"]),
+            row["intent"],
+            row["conversations"],
+            row["previous"],
+            row["change"],
+            row["complaints"],
+            row["complaint_share"],
+            row["negative"],
+        ]
+        for row in report["topics"]
+    ]
+    header = [
+        _("Topic"),
+        _("Words"),
+        _("Intent"),
+        _("Conversations"),
+        _("Previous period"),
+        _("Change"),
+        _("Complaints"),
+        _("Complaint share"),
+        _("Strong negative sentiment"),
+    ]
+    return Table(header, rows)
+
+
 # Export name → (the report it reads, as a key of REPORTS in the view, and the table).
 TABLES: dict[str, tuple[str, Callable[[dict], Table]]] = {
     "overview": ("overview", overview_table),
@@ -165,6 +227,8 @@ TABLES: dict[str, tuple[str, Callable[[dict], Table]]] = {
     "busiest-hours": ("busiest_hours", busiest_hours_table),
     "agents": ("agents", agents_table),
     "teams": ("teams", teams_table),
+    "repeat-contacts": ("repeat_contacts", repeat_contacts_table),
+    "topics": ("complaints", topics_table),
 }
 
 

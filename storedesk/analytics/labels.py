@@ -36,6 +36,8 @@ METRICS = {
     "handoffs": _("Handed off to a person"),
     "complaints": _("Complaints"),
     "negative": _("Strong negative sentiment"),
+    "repeats": _("Back with the same issue"),
+    "topic": _("Conversations on one topic"),
 }
 
 # The headline numbers (``totals.HEADLINES``) as the CSV export names them.
@@ -68,6 +70,15 @@ def band(key: str) -> str:
 def handoff_reason(key: str) -> str:
     try:
         return str(HandoffReason(key).label)
+    except ValueError:
+        return key
+
+
+def repeat_reason(key: str) -> str:
+    from storedesk.analytics.models import RepeatReason
+
+    try:
+        return str(RepeatReason(key).label)
     except ValueError:
         return key
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from storedesk.accounts.selectors import agent_list, team_list
-from storedesk.analytics import charts, exports, labels, selectors
+from storedesk.analytics import charts, exports, issue_selectors, labels, selectors
 from storedesk.analytics.filters import MAX_DAYS, ReportFilters, may_view_reports, parse_filters
 from storedesk.conversations.selectors import conversations_by_ids
 from storedesk.core.errors import PermissionDenied as DomainPermissionDenied
@@ -46,6 +46,8 @@ REPORTS = {
     "busiest_hours": selectors.report_busiest_hours,
     "agents": selectors.report_agents,
     "teams": selectors.report_teams,
+    "repeat_contacts": issue_selectors.report_repeat_contacts,
+    "complaints": issue_selectors.report_complaints,
 }
 
 FIELD_LABELS = {
@@ -61,6 +63,8 @@ FIELD_LABELS = {
     "metric": gettext_lazy("Number"),
     "weekday": gettext_lazy("Weekday"),
     "hour": gettext_lazy("Hour"),
+    "topic": gettext_lazy("Topic"),
+    "window": gettext_lazy("Days"),
 }
 
 
@@ -527,12 +531,52 @@ def _performance(rows: list[dict], key: str, filters: ReportFilters) -> list[dic
     return shown
 
 
+def _repeats(report: dict, filters: ReportFilters) -> dict:
+    return {
+        **report,
+        "href": _link(filters, "repeats", window=report["window_days"]),
+        "reasons": [
+            {"label": labels.repeat_reason(reason), "count": n}
+            for reason, n in sorted(report["by_reason"].items(), key=lambda item: -item[1])
+        ],
+        "rows": [
+            {**row, "reason_label": labels.repeat_reason(row["reason"])}
+            for row in report["list"][:20]
+        ],
+    }
+
+
+def _topics(report: dict, filters: ReportFilters) -> dict:
+    days = filters.day_list()
+    rows = []
+    for row in report["topics"]:
+        href = _link(filters, "topic", topic=row["topic_id"])
+        rows.append(
+            {
+                **row,
+                "href": href,
+                "spark": charts.sparkline(
+                    row["series"],
+                    title=_("%(topic)s per day") % {"topic": row["label"]},
+                    labels=[date_format(day, "MONTH_DAY_FORMAT") for day in days],
+                ),
+            }
+        )
+    return {
+        **report,
+        "rows": rows,
+        "links": {m: _link(filters, m) for m in ("complaints", "negative")},
+    }
+
+
 def _dashboard(request, filters: ReportFilters) -> dict:
     actor = request.user
     overview = selectors.report_overview(actor=actor, filters=filters)
     hours = selectors.report_busiest_hours(actor=actor, filters=filters)
     agents = selectors.report_agents(actor=actor, filters=filters)
     teams = selectors.report_teams(actor=actor, filters=filters)
+    repeats = issue_selectors.report_repeat_contacts(actor=actor, filters=filters)
+    topics = issue_selectors.report_complaints(actor=actor, filters=filters)
     current = overview["current"]
     refreshed = overview.get("refreshed_at")
     query = _query(filters.as_query())
@@ -563,6 +607,8 @@ def _dashboard(request, filters: ReportFilters) -> dict:
         "heatmap": _heatmap(hours, filters),
         "agent_rows": _performance(agents["agents"], "agent", filters),
         "team_rows": _performance(teams["teams"], "team", filters),
+        "repeats": _repeats(repeats, filters),
+        "topics": _topics(topics, filters),
         "exports": {
             name.replace("-", "_"): f"{reverse('reports-export', args=[name])}?{query}"
             for name in exports.TABLES
@@ -627,8 +673,16 @@ def report_conversations(request):
         try:
             weekday = _bounded(request, "weekday", 6)
             hour = _bounded(request, "hour", 23)
+            topic = _bounded(request, "topic", 2**62)
+            window = _bounded(request, "window", 30)
             ids = selectors.report_conversation_ids(
-                actor=request.user, filters=filters, metric=metric, weekday=weekday, hour=hour
+                actor=request.user,
+                filters=filters,
+                metric=metric,
+                weekday=weekday,
+                hour=hour,
+                topic_id=topic,
+                window_days=window,
             )
         except ValidationError as exc:
             error = _error(exc)
