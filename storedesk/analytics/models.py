@@ -278,6 +278,8 @@ class Topic(models.Model):
     size = models.PositiveIntegerField(default=0)
     # The intent most of its members were read as ("" when none stands out).
     intent = models.CharField(max_length=40, blank=True)
+    # How many conversations the clustering that made it had (the same for a store's topics).
+    clustered_from = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
 
     class Meta:

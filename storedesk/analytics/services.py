@@ -487,23 +487,26 @@ def analytics_refresh(
         return RefreshOutcome(skipped=True)
     state, token = claimed
     outcome = RefreshOutcome()
-    touched: set[tuple[int, dt.date]] = set()
     try:
+        touched: set[tuple[int, dt.date]] = set()
         for ids in _changed_batches(state.watermark, now, batch):
             touched |= facts_refresh(conversation_ids=ids, now=now)
             repeats_detect(conversation_ids=ids, now=now)
             outcome.conversations += len(ids)
+        # The reports are up to date from here; what follows refines them.
+        outcome.days = rollups_refresh(days=touched)
         if signal_seconds > 0:
             computed = signals_compute_pending(now=now, seconds=signal_seconds)
+            touched = set()
             for start in range(0, len(computed), batch):
                 ids = computed[start : start + batch]
                 touched |= facts_refresh(conversation_ids=ids, now=now)
                 repeats_detect(conversation_ids=ids, now=now)
+            rollups_refresh(days=touched)
             for store_id in topics_due(now=now):
                 topics_cluster(store_id=store_id, now=now)
             topics_assign(conversation_ids=computed)
             outcome.signals = len(computed)
-        outcome.days = rollups_refresh(days=touched)
     finally:
         outcome.seconds = time.monotonic() - started
         RefreshState.objects.filter(pk=1, lease_token=token).update(

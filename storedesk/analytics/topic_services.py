@@ -43,8 +43,9 @@ def _matrix(rows) -> np.ndarray:
 
 
 def topics_due(*, now) -> list[int]:
-    """Stores whose topics are missing or older than ``RECLUSTER_EVERY`` and that have
-    enough embedded conversations to cluster."""
+    """Stores with enough embedded conversations whose topics are missing, older than
+    ``RECLUSTER_EVERY``, or clustered from fewer than two thirds of what there is to
+    cluster now (e.g. while a new installation's history is still being read)."""
     since = now - dt.timedelta(days=TOPIC_DAYS)
     counts = dict(
         ConversationSignal.objects.filter(created_at__gte=since)
@@ -53,17 +54,23 @@ def topics_due(*, now) -> list[int]:
         .annotate(n=Count("conversation_id"))
         .values_list("store_id", "n")
     )
-    latest = dict(
-        Topic.objects.values("store_id")
-        .annotate(at=Max("created_at"))
-        .values_list("store_id", "at")
-    )
-    return sorted(
-        store_id
-        for store_id, n in counts.items()
-        if n >= MIN_SIGNALS
-        and (latest.get(store_id) is None or latest[store_id] < now - RECLUSTER_EVERY)
-    )
+    clustered = {
+        row["store_id"]: row
+        for row in Topic.objects.values("store_id").annotate(
+            at=Max("created_at"), n=Max("clustered_from")
+        )
+    }
+
+    def due(store_id: int, n: int) -> bool:
+        if n < MIN_SIGNALS:
+            return False
+        last = clustered.get(store_id)
+        if last is None:
+            return True
+        grown = min(n, MAX_SAMPLE) * 2 > last["n"] * 3
+        return last["at"] < now - RECLUSTER_EVERY or grown
+
+    return sorted(store_id for store_id, n in counts.items() if due(store_id, n))
 
 
 def _cluster_count(n: int) -> int:
@@ -162,6 +169,7 @@ def topics_cluster(*, store_id: int, now) -> int:
                 terms=words,
                 centroid=centre.astype("<f4").tobytes(),
                 size=len(members),
+                clustered_from=len(rows),
                 intent=top_intent
                 if top_intent not in GENERIC_INTENTS and top_count * 2 >= len(members)
                 else "",

@@ -229,3 +229,42 @@ def test_complaint_and_negative_share(shop):
     overview = selectors.report_overview(actor=shop["lead"], filters=today(shop))["current"]
     assert overview["complaints"] == report["complaints"]
     assert overview["negative"] == report["negative"]
+
+
+def test_topics_are_clustered_again_when_old_or_outgrown(db):
+    import numpy as np
+
+    from storedesk.analytics.topic_services import topics_due
+    from storedesk.core.testing import ContactFactory
+
+    store = StoreFactory()
+    inbox = make_inbox(store, "api")
+    now = timezone.now()
+    vector = np.ones(384, "<f4").tobytes()
+
+    def signals(n):
+        for _ in range(n):
+            conversation = Conversation.objects.create(
+                store=store, inbox=inbox, contact=ContactFactory(store=store), created_at=now
+            )
+            ConversationSignal.objects.create(
+                conversation=conversation,
+                store=store,
+                created_at=now,
+                vector=vector,
+                computed_at=now,
+            )
+
+    signals(19)
+    assert topics_due(now=now) == []  # too few to cluster
+    signals(1)
+    assert topics_due(now=now) == [store.pk]
+    Topic.objects.create(
+        store=store, label="x", centroid=vector, size=20, clustered_from=20, created_at=now
+    )
+    assert topics_due(now=now) == []
+    signals(10)  # 30 now: not yet half as many again
+    assert topics_due(now=now) == []
+    assert topics_due(now=now + dt.timedelta(hours=7)) == [store.pk]
+    signals(1)  # 31 > 20 × 3/2
+    assert topics_due(now=now) == [store.pk]
