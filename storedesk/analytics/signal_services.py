@@ -117,7 +117,13 @@ def signals_compute(*, conversation_ids: list[int], now=None) -> list[int]:
 
 
 def signals_compute_pending(*, now, seconds: float, batch: int = 50) -> list[int]:
-    """Compute pending signals, newest first, for about ``seconds``; returns the ids."""
+    """Compute pending signals, newest first, for about ``seconds``; returns the ids. Does
+    nothing while the intent model is still being trained (a new installation's first
+    minute or two): the next refresh tries again."""
+    from storedesk.assistant.understanding import default_model_ready
+
+    if not default_model_ready():
+        return []
     deadline = time.monotonic() + seconds
     done: list[int] = []
     while time.monotonic() < deadline:

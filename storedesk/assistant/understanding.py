@@ -87,6 +87,16 @@ def default_model() -> IntentModel:
         return _model
 
 
+def default_model_ready() -> bool:
+    """Whether ``default_model()`` answers without training first (loaded in this process,
+    or trained and cached on disk already): background work that can wait for it asks
+    first instead of blocking for the minute a first training takes."""
+    if _model is not None:
+        return True
+    path, _embedder = _model_path(bundled_examples())
+    return path.exists()
+
+
 def _load_or_train(examples: list[Example]) -> IntentModel:
     path, embedder = _model_path(examples)
     model = _load(path, embedder)

@@ -78,6 +78,18 @@ def test_the_model_is_cached_on_disk_and_reloaded(model, intent_model_home, sett
     understanding._model = model
 
 
+def test_ready_only_once_loaded_or_cached(model, intent_model_home, settings, tmp_path):
+    settings.HOME = tmp_path  # nothing cached here
+    understanding._model = None
+    try:
+        assert not understanding.default_model_ready()
+        settings.HOME = intent_model_home  # trained and cached
+        assert understanding.default_model_ready()
+    finally:
+        understanding._model = model
+    assert understanding.default_model_ready()
+
+
 def test_classify_prints_json(model, capsys):
     assert classify_command("where is my parcel?", as_json=True) == 0
     printed = json.loads(capsys.readouterr().out)
