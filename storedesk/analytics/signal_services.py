@@ -36,8 +36,12 @@ MAX_REPEAT_DAYS = 30
 # thing: measured paraphrases across en/hr/zh score 0.87-0.96, different requests of the
 # same shop 0.77-0.88 (docs/analytics.md).
 REPEAT_TEXT_FLOOR = 0.90
+# A tag both conversations share counts when their first messages are at least this
+# similar (when both are embedded): tags also name customers ("vip") and broad areas
+# ("shipping"), and two different requests of one shop score up to 0.83-0.88.
+REPEAT_TAG_FLOOR = 0.85
 # Intents that say nothing about the issue itself.
-GENERIC_INTENTS = frozenset({"", "out_of_scope", "contact_human_agent"})
+GENERIC_INTENTS = frozenset({"", "out_of_scope", "contact_human_agent", "complaint"})
 
 
 def signals_pending(*, now, limit: int) -> list[int]:
@@ -147,7 +151,7 @@ def _shared_reason(later: dict, earlier: dict, tags: dict, vectors: dict):
     if later["intent"] not in GENERIC_INTENTS and later["intent"] == earlier["intent"]:
         return RepeatReason.INTENT, later["intent"], similarity
     shared = sorted(tags.get(later_id, set()) & tags.get(earlier_id, set()))
-    if shared:
+    if shared and (similarity is None or similarity >= REPEAT_TAG_FLOOR):
         return RepeatReason.TAG, shared[0], similarity
     if similarity is not None and similarity >= REPEAT_TEXT_FLOOR:
         return RepeatReason.TEXT, "", similarity

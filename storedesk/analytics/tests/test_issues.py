@@ -97,14 +97,26 @@ def test_a_customer_back_with_the_same_issue_on_another_channel(shop):
     assert list(ids) == [again.pk]
 
 
-def test_a_shared_tag_makes_a_repeat(shop):
+def test_a_shared_tag_makes_a_repeat_when_the_messages_are_alike(shop):
+    # Both read as complaints, which says nothing about what is wrong; the tag and the
+    # similar words (0.89) do.
     first = resolved(shop, "The jacket's zipper came off.", "mia@x.org")
-    again = opened(shop, "Can someone call me back?", "mia@x.org")
-    for conversation in (first, again):
-        services.conversation_tag(conversation=conversation, actor=None, add=["zipper"])
+    again = opened(shop, "I have a problem with the jacket from my last order.", "mia@x.org")
+    # A tag that names the customer, on two different requests (0.82): no repeat.
+    order = resolved(shop, "Where is my order? It has not arrived yet.", "vip@x.org", "other")
+    discount = opened(shop, "I am a VIP customer, can I get a discount?", "vip@x.org")
+    for conversation, tag in (
+        (first, "zipper"),
+        (again, "zipper"),
+        (order, "vip"),
+        (discount, "vip"),
+    ):
+        services.conversation_tag(conversation=conversation, actor=None, add=[tag])
     refresh()
     link = RepeatContact.objects.get(conversation=again)
     assert (link.reason, link.detail) == ("tag", "zipper")
+    assert 0.85 <= link.similarity < 0.90
+    assert not RepeatContact.objects.filter(conversation=discount).exists()
 
 
 def test_the_window_counts_from_the_resolution(shop):
