@@ -13,6 +13,7 @@ close enough. Topics and their links are written only here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter, defaultdict
 
@@ -36,10 +37,75 @@ RECLUSTER_EVERY = dt.timedelta(hours=6)
 # How close (cosine) to a topic's centre a conversation must be to join it afterwards.
 JOIN_FLOOR = 0.86
 LABEL_TERMS = 3
+# How much the intent a first message was read as weighs beside its embedding (a one-hot
+# block of this length, beside the unit-length embedding): the multilingual embedding puts
+# one request in two languages further apart than two requests in one language, the
+# intent does not, so topics gather a request across languages.
+INTENT_WEIGHT = 0.7
+
+# Words that say nothing about a topic, left out of labels beside the search analyzer's
+# stopwords (analyzed like the messages, so compared as stems and folded spellings).
+_LABEL_WORDS = {
+    "en": (
+        "about after again all also am any anyone anything ask back because been before can "
+        "cannot can't could day did do does done don't from get going got had has have haven't "
+        "hello help hi how i i'd i'm i've isn't it's just know let like many may me more much "
+        "must my need now one only our please possible really should since so some still "
+        "supposed tell thank thanks than too up us use very want was we week what when where "
+        "why which who would yet you your yes ok okay right january february march april "
+        "june july august september october november december monday tuesday wednesday "
+        "thursday friday saturday sunday today yesterday tomorrow"
+    ),
+    "hr": (
+        "bi bih bio bismo bok dobar dan gdje hvala imam još kad kada kako koji koja koje mogu "
+        "može možete molim moj moja moje mojoj nije nisam što sve već vas vam zašto želim "
+        "želio željela trebala trebao jako siječanj veljača ožujak travanj svibanj lipanj "
+        "srpanj kolovoz rujan listopad studeni prosinac danas jučer sutra"
+    ),
+    "zh-hans": (
+        "您好 你好 请问 谢谢 一下 可以 怎么 什么 为什么 还 没 没有 有 吗 呢 能 要 想 现在 已经 "
+        "一个 的话 能帮 今天 昨天 明天"
+    ),
+}
+
+
+@functools.cache
+def _label_stopwords() -> frozenset[str]:
+    from storedesk.search.analyzers import analyze
+
+    return frozenset(
+        term for language, words in _LABEL_WORDS.items() for term in analyze(words, language)
+    )
 
 
 def _matrix(rows) -> np.ndarray:
     return np.stack([np.frombuffer(bytes(raw), "<f4") for raw in rows])
+
+
+def _language_centred(vectors: np.ndarray, locales: list[str]) -> np.ndarray:
+    """Each language's mean subtracted from its vectors (and rows made unit length again).
+    A multilingual embedding keeps a direction per language: without it, one request
+    asked in two languages falls into two clusters."""
+    centred = vectors.copy()
+    for locale in set(locales):
+        rows = [i for i, value in enumerate(locales) if value == locale]
+        if len(rows) >= MIN_TOPIC_SIZE:
+            centred[rows] -= vectors[rows].mean(axis=0)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    return centred / np.where(norms == 0, 1, norms)
+
+
+def _with_intents(vectors: np.ndarray, intents: list[str]) -> np.ndarray:
+    """The embeddings with a weighted one-hot block of the (non-generic) intent."""
+    names = sorted({i for i in intents if i not in GENERIC_INTENTS})
+    if not names:
+        return vectors
+    column = {name: j for j, name in enumerate(names)}
+    block = np.zeros((len(intents), len(names)), dtype=vectors.dtype)
+    for i, intent in enumerate(intents):
+        if intent in column:
+            block[i, column[intent]] = INTENT_WEIGHT
+    return np.hstack([vectors, block])
 
 
 def topics_due(*, now) -> list[int]:
@@ -100,37 +166,44 @@ def _surface_forms(rows, members, locale_of) -> dict[str, Counter]:
 
 
 def _labels(rows, clusters: dict[int, list[int]], default_locale: str):
-    """Each cluster's most telling terms (class-based tf-idf) and a label of their most
-    common written forms, preferring messages in the store's default language."""
+    """Each cluster's most telling terms and a label of their most common written forms.
+
+    A term's weight in a cluster is the share of the cluster's conversations using it times
+    its rarity over all conversations (log N / df), so words every topic uses sink; words
+    used by fewer than two of the cluster's conversations, or by under a tenth of them,
+    never label it. Messages in the store's default language are preferred when a cluster
+    has enough of them.
+    """
 
     def chosen(members):
         own = [i for i in members if rows[i]["locale"] == default_locale]
         return own if len(own) >= MIN_TOPIC_SIZE else members
 
-    frequencies = {}
-    for label, members in clusters.items():
-        counts = Counter()
-        for i in chosen(members):
-            # Each conversation counts a term once: one long message does not make a topic.
-            counts.update(set(rows[i]["terms"].split()))
-        frequencies[label] = counts
-    total = Counter()
-    for counts in frequencies.values():
-        total.update(counts)
-    average = sum(total.values()) / max(1, len(frequencies))
+    terms_of = [
+        {t for t in row["terms"].split() if len(t) > 1 and not t.isdigit()} - _label_stopwords()
+        for row in rows
+    ]
+    document_frequency = Counter()
+    for terms in terms_of:
+        document_frequency.update(terms)
+    total = len(rows)
     result = {}
-    for label, counts in frequencies.items():
-        size = max(1, sum(counts.values()))
+    for label, members in clusters.items():
+        used = chosen(members)
+        counts = Counter()
+        for i in used:
+            counts.update(terms_of[i])
+        floor = max(2, math.ceil(len(used) / 10))
         scored = sorted(
             (
-                (n / size * math.log(1 + average / total[term]), term)
+                (n / len(used) * math.log(total / document_frequency[term]), term)
                 for term, n in counts.items()
-                if n >= 2 and len(term) > 1 and not term.isdigit()
+                if n >= floor
             ),
             reverse=True,
         )
         terms = [term for _, term in scored[:6]]
-        forms = _surface_forms(rows, chosen(clusters[label]), lambda i: rows[i]["locale"])
+        forms = _surface_forms(rows, used, lambda i: rows[i]["locale"])
         words = [forms[t].most_common(1)[0][0] if forms.get(t) else t for t in terms]
         result[label] = (words, " · ".join(words[:LABEL_TERMS]))
     return result
@@ -151,7 +224,11 @@ def topics_cluster(*, store_id: int, now) -> int:
     topics, links = [], []
     if len(rows) >= MIN_SIGNALS:
         vectors = _matrix(row["vector"] for row in rows)
-        assignment = _kmeans(vectors, _cluster_count(len(rows)))
+        features = _with_intents(
+            _language_centred(vectors, [row["locale"] for row in rows]),
+            [row["intent"] for row in rows],
+        )
+        assignment = _kmeans(features, _cluster_count(len(rows)))
         clusters = defaultdict(list)
         for i, label in enumerate(assignment):
             clusters[int(label)].append(i)
