@@ -3,9 +3,10 @@
 ``ConversationFact`` is one row per conversation with what analytics needs already worked
 out (durations in calendar and business seconds, local days and hours in the store's time
 zone, message counts, the assistant's part). ``DailyRollup``, ``HourlyRollup`` and
-``AgentHourRollup`` sum facts per local day and dimension, so a report over any range reads
-a few thousand small rows, never messages. Rows are written only by
-``storedesk.analytics.services``; every row can be rebuilt from conversations and messages.
+``AgentHourRollup`` sum facts per local day and dimension, so a report over any range sums
+rollup rows and counts facts per histogram bucket in the database, never reading messages.
+Rows are written only by ``storedesk.analytics.services``; every row can be rebuilt from
+conversations and messages.
 """
 
 from django.conf import settings
@@ -44,6 +45,10 @@ class ConversationFact(models.Model):
     first_response_day = models.DateField(null=True, blank=True)
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     first_response_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # The histogram buckets of the two durations (storedesk.analytics.buckets): reports
+    # count facts per bucket in the database to get medians and percentiles.
+    first_response_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_response_business_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
     # Who sent the first reply (not necessarily the assignee).
     first_responder = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -54,6 +59,8 @@ class ConversationFact(models.Model):
     resolved_day = models.DateField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolution_business_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
 
     messages_in = models.PositiveIntegerField(default=0)
@@ -79,9 +86,10 @@ class ConversationFact(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["store", "created_day"], name="fact_created"),
-            models.Index(fields=["store", "first_response_day"], name="fact_first_response"),
-            models.Index(fields=["store", "resolved_day"], name="fact_resolved"),
+            # Day first: a report reads a range of days of one store or of every store.
+            models.Index(fields=["created_day", "store"], name="fact_created"),
+            models.Index(fields=["first_response_day", "store"], name="fact_first_response"),
+            models.Index(fields=["resolved_day", "store"], name="fact_resolved"),
             models.Index(fields=["contact", "created_at"], name="fact_contact"),
             # Conversations still waiting for a signal, newest first.
             models.Index(fields=["created_at"], name="fact_created_at"),
@@ -114,9 +122,8 @@ class DailyRollup(RollupDimensions):
 
     Each measure belongs to the day its event happened: ``created`` to the day the
     conversation started, first responses to the day of the first reply, resolutions to
-    the day of the (latest) resolution, messages to the day they were written.
-    ``*_hist`` are duration histograms (``storedesk.analytics.buckets``) as
-    ``{bucket index: count}``.
+    the day of the (latest) resolution, messages to the day they were written. Durations
+    are summed here (for means); their distributions are counted from the facts' buckets.
     """
 
     created = models.PositiveIntegerField(default=0)
@@ -129,30 +136,24 @@ class DailyRollup(RollupDimensions):
     first_responses = models.PositiveIntegerField(default=0)
     first_response_seconds = models.BigIntegerField(default=0)
     first_response_business_seconds = models.BigIntegerField(default=0)
-    first_response_hist = models.JSONField(default=dict)
-    first_response_business_hist = models.JSONField(default=dict)
 
     resolved = models.PositiveIntegerField(default=0)
     resolution_seconds = models.BigIntegerField(default=0)
     resolution_business_seconds = models.BigIntegerField(default=0)
-    resolution_hist = models.JSONField(default=dict)
-    resolution_business_hist = models.JSONField(default=dict)
     # Of those resolved that day: reopened at least once, and answered by one reply.
     resolved_reopened = models.PositiveIntegerField(default=0)
     one_touch = models.PositiveIntegerField(default=0)
 
-    # Conversations created that day that the assistant answered, resolved on its own, and
-    # handed to a person (``{reason: count}``).
+    # Conversations created that day that the assistant answered, and resolved on its own.
     assistant_handled = models.PositiveIntegerField(default=0)
     assistant_resolved = models.PositiveIntegerField(default=0)
-    handoffs = models.JSONField(default=dict)
     complaints = models.PositiveIntegerField(default=0)
     negative = models.PositiveIntegerField(default=0)
     answers_rated = models.PositiveIntegerField(default=0)
     answers_helpful = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["store", "day"], name="rollup_daily")]
+        indexes = [models.Index(fields=["day", "store"], name="rollup_daily")]
 
 
 class HourlyRollup(RollupDimensions):

@@ -7,13 +7,11 @@ of JSON types) that the API returns as it is and the dashboard renders.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db.models import Count, Q, Sum
 
 from storedesk.accounts.models import Agent, Team
-from storedesk.analytics import buckets
 from storedesk.analytics.filters import ReportFilters, dimension_q, require_reports
 from storedesk.analytics.models import (
     AgentHourRollup,
@@ -39,10 +37,10 @@ def scoped_facts(actor, filters: ReportFilters):
     return facts
 
 
-def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extra=()):
-    """Rollup-shaped rows built from the facts of tagged conversations: one row per fact and
-    per day something happened to it within the range. Messages count on the day the
-    conversation started (facts keep a count per conversation, not per day)."""
+def _fact_rows(actor, filters: ReportFilters, start, end, extra=()):
+    """Rollup-shaped rows of counts built from the facts of tagged conversations: one row
+    per fact and per day something happened to it within the range. Messages count on the
+    day the conversation started (facts keep a count per conversation, not per day)."""
     facts = scoped_facts(actor, filters)
     fields = (
         "created_day",
@@ -58,7 +56,6 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
         "agent_replies",
         "assistant_replies",
         "assistant_state",
-        "handoff_reason",
         "complaint",
         "negative",
         "answers_rated",
@@ -85,7 +82,6 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
                     "assistant_replies": f["assistant_replies"],
                     "assistant_handled": int(bool(f["assistant_state"])),
                     "assistant_resolved": int(f["assistant_state"] == "resolved"),
-                    "handoffs": {f["handoff_reason"]: 1} if f["handoff_reason"] else {},
                     "complaints": int(f["complaint"]),
                     "negative": int(f["negative"]),
                     "answers_rated": f["answers_rated"],
@@ -100,10 +96,6 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
                     "first_responses": 1,
                     "first_response_seconds": f["first_response_seconds"],
                     "first_response_business_seconds": f["first_response_business_seconds"],
-                    "first_response_hist": {buckets.bucket_of(f["first_response_seconds"]): 1},
-                    "first_response_business_hist": {
-                        buckets.bucket_of(f["first_response_business_seconds"]): 1
-                    },
                 }
             )
         if f["resolved_day"] and start <= f["resolved_day"] <= end:
@@ -114,10 +106,6 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
                     "resolved": 1,
                     "resolution_seconds": f["resolution_seconds"],
                     "resolution_business_seconds": f["resolution_business_seconds"],
-                    "resolution_hist": {buckets.bucket_of(f["resolution_seconds"]): 1},
-                    "resolution_business_hist": {
-                        buckets.bucket_of(f["resolution_business_seconds"]): 1
-                    },
                     "resolved_reopened": int(f["reopened_count"] > 0),
                     "one_touch": int(f["agent_replies"] == 1 and f["reopened_count"] == 0),
                 }
@@ -125,23 +113,80 @@ def _fact_rows(actor, filters: ReportFilters, start: dt.date, end: dt.date, extr
     return rows
 
 
-def _rows(actor, filters: ReportFilters, start=None, end=None, extra=()) -> list[dict]:
-    """Rollup-shaped rows (``day``, ``extra`` dimensions and the measures) for the range."""
-    start, end = start or filters.start, end or filters.end
+def _counts(actor, filters: ReportFilters, start, end, group: str | None = None) -> dict:
+    """Summed counts per value of ``group`` ("day" or a dimension; None: one total under
+    the key None): from the rollups, or from the facts with a tag filter."""
     if filters.tag:
-        return _fact_rows(actor, filters, start, end, extra)
-    return list(
-        DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end)).values(
-            "day", *extra, *ROW_FIELDS
-        )
-    )
+        extra = (group,) if group and group != "day" else ()
+        result: dict = defaultdict(Totals)
+        for row in _fact_rows(actor, filters, start, end, extra):
+            result[row[group] if group else None].add(row)
+        return result
+    rollups = DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end))
+    sums = {name: Sum(name) for name in ROW_FIELDS}
+    if group is None:
+        return {None: Totals().add(rollups.aggregate(**sums))}
+    return {row[group]: Totals().add(row) for row in rollups.values(group).annotate(**sums)}
 
 
-def _totals(rows) -> Totals:
-    totals = Totals()
-    for row in rows:
-        totals.add(row)
+# Each duration histogram: the day its event counts on and its two bucket fields.
+_DISTRIBUTIONS = (
+    (
+        "first_response_day",
+        ("first_response_hist", "first_response_bucket"),
+        ("first_response_business_hist", "first_response_business_bucket"),
+    ),
+    (
+        "resolved_day",
+        ("resolution_hist", "resolution_bucket"),
+        ("resolution_business_hist", "resolution_business_bucket"),
+    ),
+)
+
+
+def _add_distributions(actor, filters: ReportFilters, start, end, group, totals: dict) -> None:
+    """Count the facts of the range per histogram bucket (and handoffs per reason) in the
+    database, into ``totals`` (per value of ``group``; "day" is each measure's own day)."""
+    facts = scoped_facts(actor, filters)
+
+    def key_field(day_field):
+        return day_field if group == "day" else group
+
+    for day_field, (calendar, calendar_field), (business, business_field) in _DISTRIBUTIONS:
+        grouped = [key_field(day_field)] if group else []
+        for row in (
+            facts.filter(**{f"{day_field}__range": (start, end)})
+            .values(*grouped, calendar_field, business_field)
+            .annotate(n=Count("pk"))
+        ):
+            target = totals.setdefault(row[grouped[0]] if group else None, Totals())
+            target.histograms[calendar][row[calendar_field]] += row["n"]
+            target.histograms[business][row[business_field]] += row["n"]
+    grouped = [key_field("created_day")] if group else []
+    for row in (
+        facts.filter(created_day__range=(start, end))
+        .exclude(handoff_reason="")
+        .values(*grouped, "handoff_reason")
+        .annotate(n=Count("pk"))
+    ):
+        target = totals.setdefault(row[grouped[0]] if group else None, Totals())
+        target.handoffs[row["handoff_reason"]] += row["n"]
+
+
+def _totals_by(
+    actor, filters: ReportFilters, start=None, end=None, group=None, *, distributions=True
+) -> dict:
+    """``Totals`` per value of ``group`` (None: the key None) over ``start``..``end``
+    (default: the filters' period)."""
+    start, end = start or filters.start, end or filters.end
+    totals = _counts(actor, filters, start, end, group)
+    if distributions:
+        _add_distributions(actor, filters, start, end, group, totals)
     return totals
+
+
+def _summary(actor, filters: ReportFilters) -> dict:
+    return _totals_by(actor, filters).get(None, Totals()).summary()
 
 
 def _period(filters: ReportFilters) -> dict:
@@ -168,23 +213,25 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
     """Headline numbers for the period and the previous one, their changes, conversations
     by channel and a per-day series (created, resolved, messages, backlog)."""
     require_reports(actor)
-    rows = _rows(actor, filters, extra=("channel",))
-    current = _totals(rows).summary()
-    previous = _totals(_rows(actor, filters.previous())).summary()
-    by_channel = Counter()
-    for row in rows:
-        if row.get("created"):
-            by_channel[row["channel"]] += row["created"]
+    current = _summary(actor, filters)
+    previous = _summary(actor, filters.previous())
     current["feedback"]["articles"] = _article_votes(actor, filters)
     previous["feedback"]["articles"] = _article_votes(actor, filters.previous())
+    by_channel = {
+        channel: totals.counts["created"]
+        for channel, totals in _counts(
+            actor, filters, filters.start, filters.end, "channel"
+        ).items()
+        if totals.counts["created"]
+    }
     return {
         "period": _period(filters),
         **refresh_info(),
         "current": current,
         "previous": previous,
         "change": changes(current, previous),
-        "by_channel": dict(by_channel.most_common()),
-        "series": _series(actor, filters, rows),
+        "by_channel": dict(sorted(by_channel.items(), key=lambda item: -item[1])),
+        "series": _series(actor, filters),
     }
 
 
@@ -212,15 +259,12 @@ def _backlog_before(actor, filters: ReportFilters) -> int:
     return (sums["created"] or 0) - (sums["resolved"] or 0)
 
 
-def _series(actor, filters: ReportFilters, rows: list[dict]) -> list[dict]:
-    per_day: dict[dt.date, Counter] = defaultdict(Counter)
-    for row in rows:
-        for name in ("created", "resolved", "messages_in", "agent_replies"):
-            per_day[row["day"]][name] += row.get(name) or 0
+def _series(actor, filters: ReportFilters) -> list[dict]:
+    per_day = _counts(actor, filters, filters.start, filters.end, "day")
     backlog = _backlog_before(actor, filters)
     series = []
     for day in filters.day_list():
-        counts = per_day.get(day, Counter())
+        counts = per_day[day].counts if day in per_day else Counter()
         backlog += counts["created"] - counts["resolved"]
         series.append(
             {
@@ -236,12 +280,9 @@ def _series(actor, filters: ReportFilters, rows: list[dict]) -> list[dict]:
 
 
 def _durations_report(actor, filters: ReportFilters, kind: str) -> dict:
-    rows = _rows(actor, filters)
-    per_day: dict[dt.date, Totals] = defaultdict(Totals)
-    for row in rows:
-        per_day[row["day"]].add(row)
-    current = _totals(rows).durations(kind)
-    previous = _totals(_rows(actor, filters.previous())).durations(kind)
+    per_day = _totals_by(actor, filters, group="day")
+    current = _totals_by(actor, filters).get(None, Totals()).durations(kind)
+    previous = _totals_by(actor, filters.previous()).get(None, Totals()).durations(kind)
     series = []
     for day in filters.day_list():
         d = per_day[day].durations(kind) if day in per_day else None
@@ -269,13 +310,12 @@ def report_resolution(*, actor, filters: ReportFilters) -> dict:
     reopen and one-touch rates (with the previous period) and the backlog per day."""
     require_reports(actor)
     report = _durations_report(actor, filters, "resolution")
-    rows = _rows(actor, filters)
-    summary = _totals(rows).summary()
-    previous = _totals(_rows(actor, filters.previous())).summary()
+    summary = _totals_by(actor, filters, distributions=False)[None].summary()
+    previous = _totals_by(actor, filters.previous(), distributions=False)[None].summary()
     keys = ("resolved", "resolution_rate", "reopen_rate", "one_touch_rate", "one_touch")
     report["resolved"] = {key: summary[key] for key in keys}
     report["previous_resolved"] = {key: previous[key] for key in keys}
-    backlog = {row["day"]: row["backlog"] for row in _series(actor, filters, rows)}
+    backlog = {row["day"]: row["backlog"] for row in _series(actor, filters)}
     for point in report["series"]:
         point["backlog"] = backlog[point["day"]]
     return report
@@ -350,10 +390,7 @@ def report_busiest_hours(*, actor, filters: ReportFilters) -> dict:
 
 
 def _grouped(actor, filters: ReportFilters, key: str) -> dict:
-    groups: dict = defaultdict(Totals)
-    for row in _rows(actor, filters, extra=(key,)):
-        groups[row[key]].add(row)
-    return groups
+    return _totals_by(actor, filters, group=key)
 
 
 def _performance(totals: Totals) -> dict:

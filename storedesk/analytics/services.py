@@ -188,11 +188,15 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
                 first_response_day=clock.day(c["first_response_at"]),
                 first_response_seconds=frt,
                 first_response_business_seconds=frt_business,
+                first_response_bucket=_bucket(frt),
+                first_response_business_bucket=_bucket(frt_business),
                 first_responder_id=responders.get(c["id"]),
                 resolved_at=c["resolved_at"],
                 resolved_day=clock.day(c["resolved_at"]),
                 resolution_seconds=resolution,
                 resolution_business_seconds=resolution_business,
+                resolution_bucket=_bucket(resolution),
+                resolution_business_bucket=_bucket(resolution_business),
                 reopened_count=c["reopened_count"],
                 messages_in=n[(MessageKind.INBOUND, SenderType.CONTACT)],
                 agent_replies=n[(MessageKind.OUTBOUND, SenderType.AGENT)],
@@ -210,6 +214,10 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
             )
         )
     return facts
+
+
+def _bucket(seconds: int | None) -> int | None:
+    return None if seconds is None else buckets.bucket_of(seconds)
 
 
 def _dims(fact) -> tuple:
@@ -283,7 +291,6 @@ def _new_daily(store_id: int, day: dt.date, dims: tuple) -> DailyRollup:
 
 def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRollup]:
     rows: dict[tuple, DailyRollup] = {}
-    hists: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
 
     def row(dims):
         if dims not in rows:
@@ -295,7 +302,6 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         *DIMENSIONS,
         "resolved_at",
         "assistant_state",
-        "handoff_reason",
         "complaint",
         "negative",
         "answers_rated",
@@ -306,8 +312,6 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         r.created_resolved += f["resolved_at"] is not None
         r.assistant_handled += bool(f["assistant_state"])
         r.assistant_resolved += f["assistant_state"] == SessionState.RESOLVED
-        if f["handoff_reason"]:
-            r.handoffs[f["handoff_reason"]] = r.handoffs.get(f["handoff_reason"], 0) + 1
         r.complaints += f["complaint"]
         r.negative += f["negative"]
         r.answers_rated += f["answers_rated"]
@@ -315,13 +319,10 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
     for f in facts.filter(first_response_day=day).values(
         *DIMENSIONS, "first_response_seconds", "first_response_business_seconds"
     ):
-        dims = _dims(f)
-        r = row(dims)
+        r = row(_dims(f))
         r.first_responses += 1
         r.first_response_seconds += f["first_response_seconds"]
         r.first_response_business_seconds += f["first_response_business_seconds"]
-        hists[dims]["frt"][buckets.bucket_of(f["first_response_seconds"])] += 1
-        hists[dims]["frt_b"][buckets.bucket_of(f["first_response_business_seconds"])] += 1
     for f in facts.filter(resolved_day=day).values(
         *DIMENSIONS,
         "resolution_seconds",
@@ -329,24 +330,15 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         "reopened_count",
         "agent_replies",
     ):
-        dims = _dims(f)
-        r = row(dims)
+        r = row(_dims(f))
         r.resolved += 1
         r.resolution_seconds += f["resolution_seconds"]
         r.resolution_business_seconds += f["resolution_business_seconds"]
         r.resolved_reopened += f["reopened_count"] > 0
         r.one_touch += f["agent_replies"] == 1 and f["reopened_count"] == 0
-        hists[dims]["res"][buckets.bucket_of(f["resolution_seconds"])] += 1
-        hists[dims]["res_b"][buckets.bucket_of(f["resolution_business_seconds"])] += 1
     for (dims, measure), n in _message_counts(store_id, day, clock).items():
         r = row(dims)
         setattr(r, measure, getattr(r, measure) + n)
-    for dims, named in hists.items():
-        r = rows[dims]
-        r.first_response_hist = dict(named["frt"])
-        r.first_response_business_hist = dict(named["frt_b"])
-        r.resolution_hist = dict(named["res"])
-        r.resolution_business_hist = dict(named["res_b"])
     return list(rows.values())
 
 

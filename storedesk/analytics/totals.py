@@ -33,7 +33,7 @@ HISTOGRAMS = (
     "resolution_hist",
     "resolution_business_hist",
 )
-ROW_FIELDS = (*COUNTS, *HISTOGRAMS, "handoffs")
+ROW_FIELDS = COUNTS
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -50,7 +50,9 @@ def change(now: float | None, before: float | None) -> float | None:
 
 
 class Totals:
-    """The sum of any number of rollup rows (dicts with the ``ROW_FIELDS`` they have)."""
+    """Summed counts (rollup-shaped rows: dicts with the ``COUNTS`` they have), duration
+    histograms (``HISTOGRAMS``: ``{bucket: count}``) and handoffs per reason of one group of
+    conversations."""
 
     def __init__(self):
         self.counts: Counter = Counter()
@@ -62,11 +64,6 @@ class Totals:
             value = row.get(name)
             if value:
                 self.counts[name] += value
-        for name in HISTOGRAMS:
-            if row.get(name):
-                buckets.merge(self.histograms[name], row[name])
-        for reason, n in (row.get("handoffs") or {}).items():
-            self.handoffs[reason] += n
         return self
 
     def _durations(self, count: str, seconds: str, hist: str) -> dict:
