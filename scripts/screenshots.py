@@ -84,6 +84,15 @@ def main() -> int:
                 page.screenshot(path=OUT / "contact.png")
                 page.goto(f"{base}/settings/agents/")
                 page.screenshot(path=OUT / "settings.png")
+                # The reports fill in once the demo's history is folded in (seconds).
+                for _ in range(60):
+                    page.goto(f"{base}/reports/")
+                    if page.locator(".card-conversations .card-value").inner_text() != "0":
+                        break
+                    time.sleep(1)
+                page.screenshot(path=OUT / "reports.png")
+                page.locator("#hours-title").scroll_into_view_if_needed()
+                page.screenshot(path=OUT / "reports-hours.png")
                 context.close()
             phone = browser.new_context(
                 viewport={"width": 360, "height": 740}, device_scale_factor=2

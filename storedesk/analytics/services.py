@@ -60,6 +60,10 @@ LEASE = dt.timedelta(minutes=10)
 MAX_MESSAGE_DAYS = 92
 
 DIMENSIONS = ("inbox_id", "channel", "team_id", "agent_id", "language")
+# Tags that mark a complaint (beside the intent the first message or the assistant read).
+COMPLAINT_TAGS = frozenset(
+    {"complaint", "complaints", "pritužba", "pritužbe", "reklamacija", "投诉"}
+)
 
 
 @dataclasses.dataclass
@@ -151,6 +155,11 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
     ).values_list("session__conversation_id", "helpful"):
         answers[conversation_id]["rated"] += 1
         answers[conversation_id]["helpful"] += helpful
+    complaint_tagged = set(
+        Conversation.tags.through.objects.filter(
+            conversation_id__in=conversation_ids, tag__name__in=COMPLAINT_TAGS
+        ).values_list("conversation_id", flat=True)
+    )
     # What the first message was read as (intent, strongly negative), once computed.
     signals = {
         row[0]: row[1:]
@@ -206,7 +215,9 @@ def _facts_for(conversation_ids: list[int], clocks: dict[int, _StoreClock], now)
                 assistant_state=session["state"] if session else "",
                 handoff_reason=reason,
                 intent=intent[:40],
-                complaint=intent == "complaint" or reason == HandoffReason.COMPLAINT,
+                complaint=intent == "complaint"
+                or reason == HandoffReason.COMPLAINT
+                or c["id"] in complaint_tagged,
                 negative=reason == HandoffReason.NEGATIVE or signal_negative,
                 answers_rated=answers[c["id"]]["rated"],
                 answers_helpful=answers[c["id"]]["helpful"],

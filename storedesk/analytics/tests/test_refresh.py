@@ -196,3 +196,12 @@ def test_help_center_votes_count_in_the_store(desk):
     )
     report = selectors.report_overview(actor=desk["lead"], filters=today_filters(desk["store"]))
     assert report["current"]["feedback"]["articles"] == {"votes": 3, "helpful_rate": 0.6667}
+
+
+def test_a_complaint_tag_counts_as_a_complaint(desk):
+    message = services.message_receive(inbox=desk["inbox"], inbound=inbound("Not happy."))
+    services.conversation_tag(conversation=message.conversation, actor=None, add=["Pritužba"])
+    services.message_receive(inbox=desk["inbox"], inbound=inbound("Hi", email="b@x.org"))
+    analytics_refresh()
+    now = selectors.report_overview(actor=desk["lead"], filters=today_filters(desk["store"]))
+    assert (now["current"]["complaints"], now["current"]["complaint_share"]) == (1, 0.5)
