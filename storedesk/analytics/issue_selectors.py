@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q
 
 from storedesk.analytics.filters import ReportFilters, require_reports
 from storedesk.analytics.models import RepeatContact, Topic
-from storedesk.analytics.selectors import repeat_window, scoped_facts
+from storedesk.analytics.selectors import period_of, repeat_window, scoped_facts
 from storedesk.analytics.totals import change, rate
 from storedesk.conversations.models import Conversation
 
@@ -21,16 +21,6 @@ EXAMPLES = 3
 
 def _in_period(actor, filters: ReportFilters):
     return scoped_facts(actor, filters).filter(created_day__range=(filters.start, filters.end))
-
-
-def _period(filters: ReportFilters) -> dict:
-    previous = filters.previous()
-    return {
-        "start": filters.start.isoformat(),
-        "end": filters.end.isoformat(),
-        "previous_start": previous.start.isoformat(),
-        "previous_end": previous.end.isoformat(),
-    }
 
 
 def _repeats(actor, filters: ReportFilters, window: int):
@@ -79,7 +69,7 @@ def report_repeat_contacts(*, actor, filters: ReportFilters, window_days: int | 
     current_rate = rate(found, conversations)
     previous_rate = rate(previous_found, previous_conversations)
     return {
-        "period": _period(filters),
+        "period": period_of(filters),
         "window_days": window,
         "conversations": conversations,
         "repeats": found,
@@ -186,7 +176,7 @@ def report_complaints(*, actor, filters: ReportFilters) -> dict:
     ]
     clustered = Topic.objects.aggregate(at=Max("created_at"))["at"]
     return {
-        "period": _period(filters),
+        "period": period_of(filters),
         "conversations": totals["n"],
         "complaints": totals["complaints"],
         "complaint_share": rate(totals["complaints"], totals["n"]),

@@ -189,7 +189,8 @@ def _summary(actor, filters: ReportFilters) -> dict:
     return _totals_by(actor, filters).get(None, Totals()).summary()
 
 
-def _period(filters: ReportFilters) -> dict:
+def period_of(filters: ReportFilters) -> dict:
+    """The period and the previous one, as ISO dates (every report says what it covers)."""
     previous = filters.previous()
     return {
         "start": filters.start.isoformat(),
@@ -225,7 +226,7 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
         if totals.counts["created"]
     }
     return {
-        "period": _period(filters),
+        "period": period_of(filters),
         **refresh_info(),
         "current": current,
         "previous": previous,
@@ -295,7 +296,12 @@ def _durations_report(actor, filters: ReportFilters, kind: str) -> dict:
                 "business_median_seconds": d["business"]["median_seconds"] if d else None,
             }
         )
-    return {"period": _period(filters), "current": current, "previous": previous, "series": series}
+    return {
+        "period": period_of(filters),
+        "current": current,
+        "previous": previous,
+        "series": series,
+    }
 
 
 def report_response_times(*, actor, filters: ReportFilters) -> dict:
@@ -380,7 +386,7 @@ def report_busiest_hours(*, actor, filters: ReportFilters) -> dict:
         key=lambda cell: -cell["conversations"],
     )[:5]
     return {
-        "period": _period(filters),
+        "period": period_of(filters),
         "conversations": created,
         "conversations_per_day": average,
         "agents_per_day": coverage,
@@ -434,7 +440,7 @@ def report_agents(*, actor, filters: ReportFilters) -> dict:
         for agent_id in ids
     ]
     agents.sort(key=lambda row: (row["agent_id"] is None, -row["conversations"], row["name"]))
-    return {"period": _period(filters), "agents": agents}
+    return {"period": period_of(filters), "agents": agents}
 
 
 def report_teams(*, actor, filters: ReportFilters) -> dict:
@@ -447,7 +453,7 @@ def report_teams(*, actor, filters: ReportFilters) -> dict:
         for team_id, t in groups.items()
     ]
     teams.sort(key=lambda row: (row["team_id"] is None, -row["conversations"], row["name"]))
-    return {"period": _period(filters), "teams": teams}
+    return {"period": period_of(filters), "teams": teams}
 
 
 # --- Drill-down -----------------------------------------------------------------------------
