@@ -442,6 +442,7 @@ def _assistant(overview: dict, filters: ReportFilters) -> dict:
         "chart": chart,
         "negative": overview["current"]["negative"],
         "negative_share": overview["current"]["negative_share"],
+        "feedback": overview["current"]["feedback"],
         "links": {
             m: _link(filters, m)
             for m in ("assistant_handled", "assistant_resolved", "handoffs", "negative")
