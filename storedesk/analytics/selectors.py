@@ -129,48 +129,46 @@ def _counts(actor, filters: ReportFilters, start, end, group: str | None = None)
     return {row[group]: Totals().add(row) for row in rollups.values(group).annotate(**sums)}
 
 
-# Each duration histogram: the day its event counts on and its two bucket fields.
+# Each duration histogram: its name in ``Totals``, the day its event counts on, and the
+# facts' bucket field.
 _DISTRIBUTIONS = (
-    (
-        "first_response_day",
-        ("first_response_hist", "first_response_bucket"),
-        ("first_response_business_hist", "first_response_business_bucket"),
-    ),
-    (
-        "resolved_day",
-        ("resolution_hist", "resolution_bucket"),
-        ("resolution_business_hist", "resolution_business_bucket"),
-    ),
+    ("first_response_hist", "first_response_day", "first_response_bucket"),
+    ("first_response_business_hist", "first_response_day", "first_response_business_bucket"),
+    ("resolution_hist", "resolved_day", "resolution_bucket"),
+    ("resolution_business_hist", "resolved_day", "resolution_business_bucket"),
 )
 
 
 def _add_distributions(actor, filters: ReportFilters, start, end, group, totals: dict) -> None:
     """Count the facts of the range per histogram bucket (and handoffs per reason) in the
-    database, into ``totals`` (per value of ``group``; "day" is each measure's own day)."""
+    database, into ``totals`` (per value of ``group``; "day" is each measure's own day).
+    One query per histogram: grouping calendar and business buckets together would return
+    their product."""
     facts = scoped_facts(actor, filters)
 
-    def key_field(day_field):
-        return day_field if group == "day" else group
+    def grouped(day_field: str) -> list[str]:
+        if group is None:
+            return []
+        return [day_field if group == "day" else group]
 
-    for day_field, (calendar, calendar_field), (business, business_field) in _DISTRIBUTIONS:
-        grouped = [key_field(day_field)] if group else []
+    for name, day_field, bucket_field in _DISTRIBUTIONS:
+        keys = grouped(day_field)
         for row in (
             facts.filter(**{f"{day_field}__range": (start, end)})
-            .values(*grouped, calendar_field, business_field)
+            .values_list(*keys, bucket_field)
             .annotate(n=Count("pk"))
         ):
-            target = totals.setdefault(row[grouped[0]] if group else None, Totals())
-            target.histograms[calendar][row[calendar_field]] += row["n"]
-            target.histograms[business][row[business_field]] += row["n"]
-    grouped = [key_field("created_day")] if group else []
+            key = row[0] if keys else None
+            totals.setdefault(key, Totals()).histograms[name][row[-2]] += row[-1]
+    keys = grouped("created_day")
     for row in (
         facts.filter(created_day__range=(start, end))
         .exclude(handoff_reason="")
-        .values(*grouped, "handoff_reason")
+        .values_list(*keys, "handoff_reason")
         .annotate(n=Count("pk"))
     ):
-        target = totals.setdefault(row[grouped[0]] if group else None, Totals())
-        target.handoffs[row["handoff_reason"]] += row["n"]
+        key = row[0] if keys else None
+        totals.setdefault(key, Totals()).handoffs[row[-2]] += row[-1]
 
 
 def _totals_by(
