@@ -113,20 +113,40 @@ def _fact_rows(actor, filters: ReportFilters, start, end, extra=()):
     return rows
 
 
-def _counts(actor, filters: ReportFilters, start, end, group: str | None = None) -> dict:
-    """Summed counts per value of ``group`` ("day" or a dimension; None: one total under
-    the key None): from the rollups, or from the facts with a tag filter."""
+def _fields(group, day_field: str = "day") -> list[str]:
+    """The fields a grouping reads: none, one, or several; "day" stands for ``day_field``
+    (each measure's own day on the facts)."""
+    names = () if group is None else (group,) if isinstance(group, str) else group
+    return [day_field if name == "day" else name for name in names]
+
+
+def _key(group, row):
+    """A row's group key: None, the one value, or the tuple of values (first in ``row``)."""
+    if group is None:
+        return None
+    if isinstance(group, str):
+        return row[0]
+    return tuple(row[: len(group)])
+
+
+def _counts(actor, filters: ReportFilters, start, end, group=None) -> dict:
+    """Summed counts per value of ``group`` ("day", a dimension or a tuple of them; None:
+    one total under the key None): from the rollups, or from the facts with a tag filter."""
+    fields = _fields(group)
     if filters.tag:
-        extra = (group,) if group and group != "day" else ()
+        extra = tuple(name for name in fields if name != "day")
         result: dict = defaultdict(Totals)
         for row in _fact_rows(actor, filters, start, end, extra):
-            result[row[group] if group else None].add(row)
+            result[_key(group, [row[name] for name in fields])].add(row)
         return result
     rollups = DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end))
     sums = {name: Sum(name) for name in ROW_FIELDS}
     if group is None:
         return {None: Totals().add(rollups.aggregate(**sums))}
-    return {row[group]: Totals().add(row) for row in rollups.values(group).annotate(**sums)}
+    return {
+        _key(group, [row[name] for name in fields]): Totals().add(row)
+        for row in rollups.values(*fields).annotate(**sums)
+    }
 
 
 # Each duration histogram: its name in ``Totals``, the day its event counts on, and the
@@ -145,30 +165,20 @@ def _add_distributions(actor, filters: ReportFilters, start, end, group, totals:
     One query per histogram: grouping calendar and business buckets together would return
     their product."""
     facts = scoped_facts(actor, filters)
-
-    def grouped(day_field: str) -> list[str]:
-        if group is None:
-            return []
-        return [day_field if group == "day" else group]
-
     for name, day_field, bucket_field in _DISTRIBUTIONS:
-        keys = grouped(day_field)
         for row in (
             facts.filter(**{f"{day_field}__range": (start, end)})
-            .values_list(*keys, bucket_field)
+            .values_list(*_fields(group, day_field), bucket_field)
             .annotate(n=Count("pk"))
         ):
-            key = row[0] if keys else None
-            totals.setdefault(key, Totals()).histograms[name][row[-2]] += row[-1]
-    keys = grouped("created_day")
+            totals.setdefault(_key(group, row), Totals()).histograms[name][row[-2]] += row[-1]
     for row in (
         facts.filter(created_day__range=(start, end))
         .exclude(handoff_reason="")
-        .values_list(*keys, "handoff_reason")
+        .values_list(*_fields(group, "created_day"), "handoff_reason")
         .annotate(n=Count("pk"))
     ):
-        key = row[0] if keys else None
-        totals.setdefault(key, Totals()).handoffs[row[-2]] += row[-1]
+        totals.setdefault(_key(group, row), Totals()).handoffs[row[-2]] += row[-1]
 
 
 def _totals_by(
@@ -212,7 +222,11 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
     """Headline numbers for the period and the previous one, their changes, conversations
     by channel and a per-day series (created, resolved, messages, backlog)."""
     require_reports(actor)
-    current = _summary(actor, filters)
+    return _overview(actor, filters, _totals_by(actor, filters).get(None, Totals()))
+
+
+def _overview(actor, filters: ReportFilters, totals: Totals) -> dict:
+    current = totals.summary()
     previous = _summary(actor, filters.previous())
     current["feedback"]["articles"] = _article_votes(actor, filters)
     previous["feedback"]["articles"] = _article_votes(actor, filters.previous())
@@ -416,7 +430,10 @@ def report_agents(*, actor, filters: ReportFilters) -> dict:
     """Per agent (the assignee a conversation counts under; "" for unassigned): volume,
     medians and rates, plus the replies each agent wrote themselves."""
     require_reports(actor)
-    groups = _grouped(actor, filters, "agent_id")
+    return _agents(actor, filters, _grouped(actor, filters, "agent_id"))
+
+
+def _agents(actor, filters: ReportFilters, groups: dict) -> dict:
     store_q = dimension_q(actor, ReportFilters(filters.start, filters.end, filters.store_id))
     replies = dict(
         AgentHourRollup.objects.filter(store_q, day__range=(filters.start, filters.end))
@@ -444,7 +461,10 @@ def report_agents(*, actor, filters: ReportFilters) -> dict:
 def report_teams(*, actor, filters: ReportFilters) -> dict:
     """Per team, like ``report_agents`` ("" for conversations in no team)."""
     require_reports(actor)
-    groups = _grouped(actor, filters, "team_id")
+    return _teams(filters, _grouped(actor, filters, "team_id"))
+
+
+def _teams(filters: ReportFilters, groups: dict) -> dict:
     names = dict(Team.objects.filter(pk__in=[i for i in groups if i]).values_list("pk", "name"))
     teams = [
         {"team_id": team_id, "name": names.get(team_id, "") if team_id else "", **_performance(t)}
@@ -452,6 +472,31 @@ def report_teams(*, actor, filters: ReportFilters) -> dict:
     ]
     teams.sort(key=lambda row: (row["team_id"] is None, -row["conversations"], row["name"]))
     return {"period": period_of(filters), "teams": teams}
+
+
+def report_dashboard(*, actor, filters: ReportFilters) -> dict:
+    """Everything the dashboard shows, as the separate reports would return it
+    (``overview``, ``agents``, ``teams``, ``busiest_hours``, ``repeat_contacts``,
+    ``complaints``), reading the period's facts and rollups once per measure: the totals,
+    the agents and the teams are one grouping by (agent, team) added up three ways."""
+    from storedesk.analytics.issue_selectors import report_complaints, report_repeat_contacts
+
+    require_reports(actor)
+    total, agents, teams = Totals(), defaultdict(Totals), defaultdict(Totals)
+    for (agent_id, team_id), totals in _totals_by(
+        actor, filters, group=("agent_id", "team_id")
+    ).items():
+        total.merge(totals)
+        agents[agent_id].merge(totals)
+        teams[team_id].merge(totals)
+    return {
+        "overview": _overview(actor, filters, total),
+        "agents": _agents(actor, filters, agents),
+        "teams": _teams(filters, teams),
+        "busiest_hours": report_busiest_hours(actor=actor, filters=filters),
+        "repeat_contacts": report_repeat_contacts(actor=actor, filters=filters),
+        "complaints": report_complaints(actor=actor, filters=filters),
+    }
 
 
 # --- Drill-down -----------------------------------------------------------------------------

@@ -66,6 +66,14 @@ class Totals:
                 self.counts[name] += value
         return self
 
+    def merge(self, other: Totals) -> Totals:
+        """Add another group's counts, histograms and handoffs to this one."""
+        self.counts.update(other.counts)
+        for name, histogram in other.histograms.items():
+            self.histograms[name].update(histogram)
+        self.handoffs.update(other.handoffs)
+        return self
+
     def _durations(self, count: str, seconds: str, hist: str) -> dict:
         n = self.counts[count]
         histogram = self.histograms[hist]

@@ -200,3 +200,20 @@ def test_reports_are_for_admins_and_supervisors(refreshed, role):
         selectors.report_overview(actor=agent, filters=week(refreshed))
     admin = AgentFactory(role=Role.ADMIN)
     assert selectors.report_overview(actor=admin, filters=week(refreshed))["current"]
+
+
+def test_the_dashboard_reads_what_the_separate_reports_return(refreshed):
+    from storedesk.analytics import issue_selectors
+
+    filters = week(refreshed)
+    lead = refreshed.supervisor
+    dashboard = selectors.report_dashboard(actor=lead, filters=filters)
+    assert dashboard["overview"] == selectors.report_overview(actor=lead, filters=filters)
+    assert dashboard["agents"] == selectors.report_agents(actor=lead, filters=filters)
+    assert dashboard["teams"] == selectors.report_teams(actor=lead, filters=filters)
+    assert dashboard["busiest_hours"] == selectors.report_busiest_hours(actor=lead, filters=filters)
+    assert dashboard["complaints"] == issue_selectors.report_complaints(actor=lead, filters=filters)
+    tagged = week(refreshed, tag="refund")
+    assert selectors.report_dashboard(actor=lead, filters=tagged)["agents"] == (
+        selectors.report_agents(actor=lead, filters=tagged)
+    )

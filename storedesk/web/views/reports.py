@@ -571,13 +571,10 @@ def _topics(report: dict, filters: ReportFilters) -> dict:
 
 
 def _dashboard(request, filters: ReportFilters) -> dict:
-    actor = request.user
-    overview = selectors.report_overview(actor=actor, filters=filters)
-    hours = selectors.report_busiest_hours(actor=actor, filters=filters)
-    agents = selectors.report_agents(actor=actor, filters=filters)
-    teams = selectors.report_teams(actor=actor, filters=filters)
-    repeats = issue_selectors.report_repeat_contacts(actor=actor, filters=filters)
-    topics = issue_selectors.report_complaints(actor=actor, filters=filters)
+    reports = selectors.report_dashboard(actor=request.user, filters=filters)
+    overview, hours = reports["overview"], reports["busiest_hours"]
+    agents, teams = reports["agents"], reports["teams"]
+    repeats, topics = reports["repeat_contacts"], reports["complaints"]
     current = overview["current"]
     refreshed = overview.get("refreshed_at")
     query = _query(filters.as_query())
