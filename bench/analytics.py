@@ -42,8 +42,10 @@ Run from the storedesk virtualenv::
      SQL queries of one call;
    - each ``GET /api/v1/reports/<name>`` through Django's test client with an
      administrator's Bearer token, p50/p95;
-   - the dashboard as one number: the six selectors one load calls, in sequence, p50/p95;
-     and ``GET /reports/`` as a signed-in supervisor when the URL exists.
+   - the dashboard as one number, p50/p95 of one load: the six reports (overview, response
+     times, resolution, busiest hours, agents, teams) in sequence, and
+     ``report_dashboard``, the one selector ``/reports/`` calls, when it exists; and
+     ``GET /reports/`` as a signed-in supervisor when the URL exists.
 
 The two cores are shared with the database and whatever else runs, so before each timed
 phase the script waits (at most ``--quiet-wait`` seconds) for the CPU to be idle and
