@@ -159,26 +159,35 @@ _DISTRIBUTIONS = (
 )
 
 
+def _group_totals(totals: dict, key) -> Totals:
+    """The ``Totals`` of one group, created on first use (not for every row read)."""
+    found = totals.get(key)
+    if found is None:
+        found = totals[key] = Totals()
+    return found
+
+
 def _add_distributions(actor, filters: ReportFilters, start, end, group, totals: dict) -> None:
     """Count the facts of the range per histogram bucket (and handoffs per reason) in the
     database, into ``totals`` (per value of ``group``; "day" is each measure's own day).
     One query per histogram: grouping calendar and business buckets together would return
-    their product."""
+    their product. ``COUNT(*)`` rather than a count of ids lets PostgreSQL answer from the
+    duration indexes alone."""
     facts = scoped_facts(actor, filters)
     for name, day_field, bucket_field in _DISTRIBUTIONS:
         for row in (
             facts.filter(**{f"{day_field}__range": (start, end)})
             .values_list(*_fields(group, day_field), bucket_field)
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))
         ):
-            totals.setdefault(_key(group, row), Totals()).histograms[name][row[-2]] += row[-1]
+            _group_totals(totals, _key(group, row)).histograms[name][row[-2]] += row[-1]
     for row in (
         facts.filter(created_day__range=(start, end))
         .exclude(handoff_reason="")
         .values_list(*_fields(group, "created_day"), "handoff_reason")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     ):
-        totals.setdefault(_key(group, row), Totals()).handoffs[row[-2]] += row[-1]
+        _group_totals(totals, _key(group, row)).handoffs[row[-2]] += row[-1]
 
 
 def _totals_by(
