@@ -12,12 +12,15 @@ For each system, on PostgreSQL at 127.0.0.1:5432 (databases ``storedesk_bench`` 
    processes, each uvicorn on its own port with no balancer in front; the ``--clients``
    client threads (default 8, each with one keep-alive connection) are spread over the ports
    round robin. The queue and the channel layer are Redis (``--redis-url``); no worker runs
-   (inbound messages enqueue nothing). Each client POSTs customer messages to ``POST
-   /api/v1/conversations`` (an ``api`` inbox) for ``--duration`` seconds after ``--warmup``
-   seconds that are not counted; every customer sends ``--messages-per-contact`` messages,
-   200 requests apart, so most messages thread into an existing conversation. Latency is
+   (each message's search indexing is queued and left there). Each client POSTs customer
+   messages to ``POST /api/v1/conversations`` (an ``api`` inbox) for ``--duration`` seconds
+   after ``--warmup`` seconds that are not counted; every customer sends
+   ``--messages-per-contact`` messages, 200 requests apart, so most messages thread into an
+   existing conversation. Latency is
    measured by the client for each request; errors are non-2xx answers and failed requests.
    django-helpdesk gets the same load on ``POST /api/tickets/`` (one ticket per message).
+   Then storedesk's servers get the same load on ``GET /healthz`` for ``--floor-duration``
+   seconds: the CPU any request costs them before its own work (the floor).
 2. Inbox list. The servers are restarted, the table is topped up to ``--rows`` rows with the
    ORM's ``bulk_create`` (test data: 40 % open, the rest pending, snoozed or resolved;
    contacts, assignees, teams and tags for storedesk, one follow-up per ticket for
@@ -355,7 +358,8 @@ def run_load(
     request_timeout: float = 30,
 ) -> dict:
     """``clients`` threads, each with one keep-alive connection to one of ``ports`` (round
-    robin), POST ``make_body(seq)`` as fast as answers come. Requests started during the
+    robin), POST ``make_body(seq)`` as fast as answers come (GET when ``make_body`` is
+    ``None``). Requests started during the
     ``duration`` seconds after ``warmup`` are counted; throughput and percentiles are of
     the successful (2xx) ones, errors are counted apart."""
     sequence = itertools.count()
@@ -375,10 +379,13 @@ def run_load(
             started = time.perf_counter()
             if started >= measure_until:
                 break
-            body = json.dumps(make_body(next(sequence)))
             status, payload = None, b""
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                if make_body is None:
+                    conn.request("GET", path, headers=headers)
+                else:
+                    body = json.dumps(make_body(next(sequence)))
+                    conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
@@ -582,6 +589,24 @@ def bench_storedesk(args, processes: Processes, run_id: str, logs: Path) -> dict
             f"storedesk: ingest {load['req_per_s']} req/s, p99 {load['p99_ms']} ms, "
             f"errors {load['errors']}"
         )
+        if args.floor_duration > 0:
+            # What any request costs these servers before its own work: the same load on
+            # /healthz (Django's ASGI handler and middleware, one SELECT 1, a JSON answer).
+            wait_for_quiet(args.quiet_wait)
+            result["floor"] = run_load(
+                ports=ports,
+                path="/healthz",
+                headers={},
+                make_body=None,
+                clients=args.clients,
+                warmup=args.warmup,
+                duration=args.floor_duration,
+                server_groups={process.pid for process in servers},
+            )
+            log(
+                f"storedesk: floor (GET /healthz) {result['floor']['req_per_s']} req/s, "
+                f"{result['floor']['server_cpu_ms_per_request']} ms of server CPU each"
+            )
         # The list is timed on freshly started servers: nothing left over from the load.
         processes.stop_all()
         counts = helper(sys.executable, "storedesk-count", env=env, cwd=REPO_DIR)
@@ -1329,6 +1354,14 @@ def print_table(report: dict) -> None:
             lambda s: _get(s, "ingest", "server_cpu_ms_per_request"),
         ),
         (
+            "floor (GET /healthz): req/s, p99 ms",
+            lambda s: f"{_get(s, 'floor', 'req_per_s')}, {_get(s, 'floor', 'p99_ms')}",
+        ),
+        (
+            "floor: server CPU ms / request",
+            lambda s: _get(s, "floor", "server_cpu_ms_per_request"),
+        ),
+        (
             "list: rows in table / open",
             lambda s: f"{_get(s, 'fill', 'rows')} / {_get(s, 'fill', 'open')}",
         ),
@@ -1438,6 +1471,12 @@ def parse_args(argv=None):
         type=float,
         default=120,
         help="seconds to wait at most for other processes to leave the CPU idle before a load",
+    )
+    parser.add_argument(
+        "--floor-duration",
+        type=float,
+        default=10,
+        help="seconds of the same load on storedesk's GET /healthz (0: skip)",
     )
     parser.add_argument("--skip-peer", action="store_true", help="storedesk only")
     parser.add_argument("--skip-storedesk", action="store_true", help="django-helpdesk only")

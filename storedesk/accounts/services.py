@@ -10,6 +10,7 @@ from django.utils import timezone
 from storedesk.accounts.enums import Role
 from storedesk.accounts.models import SIGNATURE_MAX_LENGTH, Agent, ApiToken, AuditLog, Team
 from storedesk.core.errors import ValidationError
+from storedesk.core.queries import unique_row
 
 TOKEN_PREFIX = "sdk"
 
@@ -106,10 +107,8 @@ def api_token_authenticate(secret: str) -> Agent | None:
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = (
-        ApiToken.objects.select_related("agent")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
+    token = unique_row(
+        ApiToken.objects.select_related("agent").filter(prefix=parts[1], revoked_at__isnull=True)
     )
     if token is None or not hmac.compare_digest(token.token_hash, _hash_token(secret)):
         return None

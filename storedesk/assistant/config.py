@@ -29,9 +29,13 @@ class AssistantInboxConfig(pydantic.BaseModel):
         return list(dict.fromkeys(values))
 
 
+# The inbox kinds where the assistant can answer first.
+ASSISTANT_CHANNELS = frozenset({"webchat"})
+
+
 def assistant_config_of(inbox) -> AssistantInboxConfig | None:
     """The inbox's assistant settings when the assistant is on for it, else None."""
-    if inbox.kind != "webchat":
+    if inbox.kind not in ASSISTANT_CHANNELS:
         return None
     try:
         config = AssistantInboxConfig.model_validate(inbox.config.get("assistant") or {})

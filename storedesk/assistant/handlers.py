@@ -6,14 +6,17 @@ from storedesk.conversations.events import MessageCreated
 
 def enqueue_reply(event: MessageCreated) -> None:
     """A customer wrote in an inbox where the assistant answers first: its turn, in a task."""
+    from storedesk.assistant.config import ASSISTANT_CHANNELS, assistant_config_of
+
     if event.kind != MessageKind.INBOUND:
         return
-    from storedesk.assistant.config import assistant_config_of
+    if event.channel and event.channel not in ASSISTANT_CHANNELS:
+        return  # e.g. an API or email message: no need to read the message's inbox
     from storedesk.assistant.tasks import assistant_reply
     from storedesk.conversations.models import Message
 
-    inbox = Message.objects.filter(pk=event.message_id).select_related("inbox").first()
-    if inbox is None or assistant_config_of(inbox.inbox) is None:
+    message = Message.objects.filter(pk=event.message_id).select_related("inbox").first()
+    if message is None or assistant_config_of(message.inbox) is None:
         return
     assistant_reply(event.message_id)
 

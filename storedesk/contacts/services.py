@@ -13,6 +13,7 @@ from storedesk.contacts.events import ContactCreated, ContactMerged, ContactUpda
 from storedesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from storedesk.core.errors import ValidationError
 from storedesk.core.events import emit
+from storedesk.core.queries import unique_row
 from storedesk.inboxes.adapters.base import SenderRef
 from storedesk.stores.models import Store
 
@@ -71,7 +72,7 @@ def contact_identify_outcome(
     )
     if lock:
         known = known.select_for_update(of=("self",))
-    contact = known.first()
+    contact = unique_row(known)  # (store, kind, external id) is unique
     if contact is not None:
         return contact, False
     email = normalise_email(sender.email)

@@ -25,6 +25,9 @@ class MessageCreated(ConversationEvent):
     name = "message.created"
     message_id: int
     kind: str
+    # The inbox's kind, when the sender knows it: handlers for one channel skip the rest
+    # without reading the message.
+    channel: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -115,15 +115,14 @@ def message_receive_outcome(*, inbox: Inbox, inbound: InboundMessage) -> tuple[M
     if not (inbound.text.strip() or inbound.html.strip() or inbound.attachments):
         raise ValidationError("The message is empty.", field="text")
     check_attachments(inbound.attachments)
-    if inbound.external_id:
-        existing = Message.objects.filter(inbox=inbox, external_id=inbound.external_id).first()
-        if existing is not None:
-            return existing, False
     try:
         with transaction.atomic():
             return _receive(inbox, inbound), True
     except IntegrityError:
-        # A concurrent delivery of the same external id committed first.
+        # The unique (inbox, external_id) constraint refused a repeat, stored earlier or by a
+        # concurrent delivery that committed first; the transaction left nothing behind.
+        # Repeats are rare, so they pay for the rollback instead of every message paying
+        # for a look-up first.
         if inbound.external_id:
             existing = Message.objects.filter(inbox=inbox, external_id=inbound.external_id).first()
             if existing is not None:
@@ -219,6 +218,7 @@ def _receive(inbox: Inbox, inbound: InboundMessage) -> Message:
             store_id=conversation.store_id,
             message_id=message.pk,
             kind=message.kind,
+            channel=inbox.kind,
         )
     )
     return message

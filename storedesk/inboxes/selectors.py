@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from storedesk.accounts.selectors import scope_to_stores
 from storedesk.core.errors import NotFound
+from storedesk.core.queries import unique_row
 from storedesk.inboxes.models import InboundPayload, Inbox, MailboxState
 
 
@@ -14,7 +15,7 @@ def inbox_list(*, actor, store_id: int | None = None) -> QuerySet[Inbox]:
 
 
 def access_inbox(*, actor, id: int) -> Inbox:
-    inbox = scope_to_stores(Inbox.objects.select_related("store"), actor).filter(pk=id).first()
+    inbox = unique_row(scope_to_stores(Inbox.objects.select_related("store"), actor).filter(pk=id))
     if inbox is None:
         raise NotFound("Inbox not found.")
     return inbox

@@ -9,23 +9,38 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
+from storedesk.core.middleware import HybridMiddleware
 
-class AgentPreferencesMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            if user.locale and translation.check_for_language(user.locale):
-                translation.activate(user.locale)
-                request.LANGUAGE_CODE = translation.get_language()
-            if user.time_zone:
-                try:
-                    timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    timezone.deactivate()
+class AgentPreferencesMiddleware(HybridMiddleware):
+    def process(self, request):
+        _activate_preferences(request, getattr(request, "user", None))
         try:
             return self.get_response(request)
         finally:
+            timezone.deactivate()
+
+    async def aprocess(self, request):
+        user = None
+        if hasattr(request, "auser"):
+            user = await request.auser()
+            # The view reads the same user without loading it again.
+            request.user = user
+        _activate_preferences(request, user)
+        try:
+            return await self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _activate_preferences(request, user) -> None:
+    if user is None or not user.is_authenticated:
+        return
+    if user.locale and translation.check_for_language(user.locale):
+        translation.activate(user.locale)
+        request.LANGUAGE_CODE = translation.get_language()
+    if user.time_zone:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()

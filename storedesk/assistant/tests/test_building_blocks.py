@@ -98,3 +98,30 @@ def test_typed_feedback(text, answer):
 def test_greetings():
     assert all(looks_like_greeting(t) for t in ("Hi!", "Dobar dan", "你好", "在吗？"))
     assert not looks_like_greeting("hi, where is my order?")
+
+
+# --- Whose turn: the event handler -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_handler_skips_other_channels_without_reading_the_message(
+    django_assert_num_queries,
+):
+    from storedesk.assistant.handlers import enqueue_reply
+    from storedesk.conversations.events import MessageCreated
+
+    event = MessageCreated(
+        conversation_id=1, store_id=1, message_id=1, kind="inbound", channel="api"
+    )
+    with django_assert_num_queries(0):
+        enqueue_reply(event)
+
+
+@pytest.mark.django_db
+def test_without_a_channel_the_handler_reads_the_messages_inbox(django_assert_num_queries):
+    from storedesk.assistant.handlers import enqueue_reply
+    from storedesk.conversations.events import MessageCreated
+
+    event = MessageCreated(conversation_id=1, store_id=1, message_id=999_999, kind="inbound")
+    with django_assert_num_queries(1):
+        enqueue_reply(event)

@@ -33,6 +33,7 @@ def test_receive_creates_contact_conversation_and_message_with_exact_events(api_
     assert names(events) == ["contact.created", "conversation.created", "message.created"]
     assert events[1].conversation_id == conversation.pk
     assert events[2].message_id == message.pk and events[2].kind == "inbound"
+    assert events[2].channel == "api"
     assert conversation.subject == "Where is my order FA10231?"
     assert conversation.status == S.OPEN
     assert conversation.message_count == 1
@@ -55,6 +56,21 @@ def test_same_external_id_twice_stores_one_message_and_emits_nothing(api_inbox):
     assert events == []
     assert Message.objects.count() == 1
     assert Conversation.objects.get().message_count == 1
+
+
+def test_a_repeat_from_another_sender_leaves_nothing_behind(api_inbox):
+    # The repeat is refused by the unique (inbox, external_id) constraint after the contact
+    # and conversation were made: the rollback must take them back.
+    first = services.message_receive(inbox=api_inbox, inbound=inbound(external_id="dup"))
+    with committed_events() as events:
+        second = services.message_receive(
+            inbox=api_inbox, inbound=inbound("other", email="mia@example.com", external_id="dup")
+        )
+    assert second.pk == first.pk
+    assert events == []
+    assert list(Contact.objects.values_list("email", flat=True)) == ["ana@example.com"]
+    assert Conversation.objects.count() == 1
+    assert ActivityEvent.objects.count() == 1
 
 
 def test_same_external_id_in_another_inbox_is_another_message(api_inbox, store):

@@ -224,6 +224,13 @@
       if (last && last.dataset.messageId) thread.dataset.lastId = last.dataset.messageId;
       item_scroll(thread);
     });
+    // The sent message is merged by id, not appended: the live "message.created" push may
+    // have brought it into the thread first.
+    composer.addEventListener("htmx:beforeSwap", (event) => {
+      if (event.detail.target.id !== "thread" || event.detail.xhr.status >= 300) return;
+      event.detail.shouldSwap = false;
+      mergeThreadItems(event.detail.serverResponse);
+    });
     composer.addEventListener("htmx:responseError", (event) => {
       error.textContent = event.detail.xhr.responseText || gettext("Could not send. Try again.");
       error.hidden = false;
