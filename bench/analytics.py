@@ -45,7 +45,10 @@ Run from the storedesk virtualenv::
    - the dashboard as one number, p50/p95 of one load: the six reports (overview, response
      times, resolution, busiest hours, agents, teams) in sequence, and
      ``report_dashboard``, the one selector ``/reports/`` calls, when it exists; and
-     ``GET /reports/`` as a signed-in supervisor when the URL exists.
+     ``GET /reports/`` as a signed-in supervisor when the URL exists, twice: as the page
+     leaves its cache (reloads between two refreshes read it) and with the cache emptied
+     before each load (each computes); and what warming the default dashboard after a
+     refresh costs, when the project has it.
 
 The two cores are shared with the database and whatever else runs, so before each timed
 phase the script waits (at most ``--quiet-wait`` seconds) for the CPU to be idle and
@@ -1943,9 +1946,13 @@ def measure_api(token: str, query: dict, runs: int) -> dict:
     return results
 
 
-def measure_page(supervisor, query: dict, runs: int) -> dict | None:
+def measure_page(supervisor, query: dict, runs: int, *, cold: bool = False) -> dict | None:
+    """``GET /reports/`` as ``supervisor``, ``runs`` times. The page keeps its numbers in
+    the cache until the next refresh: by default every timed load but the first is a
+    cache read; with ``cold`` the cache is emptied before each load, so each computes."""
     from urllib.parse import urlencode
 
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import Resolver404, resolve
 
@@ -1959,13 +1966,41 @@ def measure_page(supervisor, query: dict, runs: int) -> dict | None:
     response = client.get(path)
     if response.status_code != 200:
         return {"path": path, "error": f"HTTP {response.status_code}"}
+    if cold:
+        cache.clear()
     queries = count_queries(lambda: client.get(path))
     samples = []
     for _ in range(runs):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         response = client.get(path)
         samples.append((time.perf_counter() - started) * 1000)
-    return {"path": path, **summary(samples), "queries": queries, "bytes": len(response.content)}
+    return {
+        "path": path,
+        "cache": "emptied before each load" if cold else "as the page leaves it",
+        **summary(samples),
+        "queries": queries,
+        "bytes": len(response.content),
+    }
+
+
+def measure_warm(runs: int) -> dict | None:
+    """What the refresh task spends warming the default dashboard after a refresh that
+    changed something (``analytics.dashboard.dashboard_warm``), when the project has it."""
+    from django.core.cache import cache
+
+    try:
+        from storedesk.analytics.dashboard import dashboard_warm
+    except ImportError:
+        return None
+    samples = []
+    for _ in range(runs):
+        cache.clear()
+        started = time.perf_counter()
+        dashboard_warm()
+        samples.append((time.perf_counter() - started) * 1000)
+    return summary(samples)
 
 
 def profile(function, label: str, stamp: str) -> dict:
@@ -2075,8 +2110,13 @@ def print_report(report: dict) -> None:
         print(f"GET /api/v1/reports/{name:16} {_cell(r)}")
     if report["page"] is not None:
         print(f"GET /reports/ (supervisor): {_cell(report['page'])}")
+        if report.get("page_cold"):
+            print(f"GET /reports/, cache emptied before each load: {_cell(report['page_cold'])}")
     else:
         print("GET /reports/: no such page")
+    if report.get("dashboard_warm"):
+        warm = report["dashboard_warm"]
+        print(f"warming the default dashboard: p50 {warm['p50_ms']} ms, p95 {warm['p95_ms']} ms")
 
 
 ANALYTICS_TABLES = (
@@ -2283,6 +2323,8 @@ def main(argv=None) -> int:
     with Interference(backend_pid()) as load:
         report["api"] = measure_api(secret, query, args.runs)
         report["page"] = measure_page(supervisor, query, args.runs)
+        report["page_cold"] = measure_page(supervisor, query, args.runs, cold=True)
+        report["dashboard_warm"] = measure_warm(max(3, args.runs // 4))
     report["api_other_cpu_percent"] = load.other_percent
     if args.profile:
         filters = scopes["30 days, every store"][0]

@@ -215,6 +215,9 @@ class RefreshState(models.Model):
     refreshed_at = models.DateTimeField(null=True, blank=True)
     last_duration_ms = models.PositiveIntegerField(default=0)
     last_conversations = models.PositiveIntegerField(default=0)
+    # Goes up by one with every refresh that changed facts, rollups or topics: reports
+    # computed at the same version are the same (see ``analytics.dashboard``).
+    version = models.PositiveBigIntegerField(default=0)
     # Held while a refresh runs, so two workers never fold the same changes at once.
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)

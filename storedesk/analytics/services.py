@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from storedesk.analytics import buckets
@@ -72,7 +72,14 @@ class RefreshOutcome:
     days: int = 0
     seconds: float = 0.0
     signals: int = 0  # conversations whose first message was read this time
+    clustered: int = 0  # stores whose topics were clustered again
     skipped: bool = False  # another refresh holds the lease
+
+    @property
+    def changed(self) -> bool:
+        """Whether facts, rollups or topics may have changed (reports computed before may
+        be out of date)."""
+        return bool(self.conversations or self.days or self.signals or self.clustered)
 
 
 # --- Facts ----------------------------------------------------------------------------------
@@ -508,6 +515,7 @@ def analytics_refresh(
             rollups_refresh(days=touched)
             for store_id in topics_due(now=now):
                 topics_cluster(store_id=store_id, now=now)
+                outcome.clustered += 1
             topics_assign(conversation_ids=computed)
             outcome.signals = len(computed)
     finally:
@@ -515,11 +523,13 @@ def analytics_refresh(
         RefreshState.objects.filter(pk=1, lease_token=token).update(
             lease_until=None, lease_token=""
         )
+    changed = {"version": F("version") + 1} if outcome.changed else {}
     RefreshState.objects.filter(pk=1).update(
         watermark=now,
         refreshed_at=timezone.now(),
         last_duration_ms=int(outcome.seconds * 1000),
         last_conversations=outcome.conversations,
+        **changed,
     )
     return outcome
 

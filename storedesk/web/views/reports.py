@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 
 from storedesk.accounts.selectors import agent_list, team_list
 from storedesk.analytics import charts, exports, issue_selectors, labels, selectors
+from storedesk.analytics.dashboard import dashboard_for
 from storedesk.analytics.filters import MAX_DAYS, ReportFilters, may_view_reports, parse_filters
 from storedesk.conversations.selectors import conversations_by_ids
 from storedesk.core.errors import PermissionDenied as DomainPermissionDenied
@@ -571,7 +572,7 @@ def _topics(report: dict, filters: ReportFilters) -> dict:
 
 
 def _dashboard(request, filters: ReportFilters) -> dict:
-    reports = selectors.report_dashboard(actor=request.user, filters=filters)
+    reports = dashboard_for(actor=request.user, filters=filters)
     overview, hours = reports["overview"], reports["busiest_hours"]
     agents, teams = reports["agents"], reports["teams"]
     repeats, topics = reports["repeat_contacts"], reports["complaints"]
