@@ -37,80 +37,61 @@ def scoped_facts(actor, filters: ReportFilters):
     return facts
 
 
-def _fact_rows(actor, filters: ReportFilters, start, end, extra=()):
-    """Rollup-shaped rows of counts built from the facts of tagged conversations: one row
-    per fact and per day something happened to it within the range. Messages count on the
-    day the conversation started (facts keep a count per conversation, not per day)."""
-    facts = scoped_facts(actor, filters)
-    fields = (
+# Each rollup count as an aggregate over the facts, by the day it counts on: a
+# conversation's start, its first response, its resolution. Messages count on the day the
+# conversation started (facts keep a count per conversation, not per day).
+_FACT_MEASURES = (
+    (
         "created_day",
+        {
+            "created": Count("conversation_id"),
+            "created_resolved": Count("conversation_id", filter=Q(resolved_at__isnull=False)),
+            "messages_in": Sum("messages_in"),
+            "agent_replies": Sum("agent_replies"),
+            "assistant_replies": Sum("assistant_replies"),
+            "assistant_handled": Count("conversation_id", filter=~Q(assistant_state="")),
+            "assistant_resolved": Count("conversation_id", filter=Q(assistant_state="resolved")),
+            "complaints": Count("conversation_id", filter=Q(complaint=True)),
+            "negative": Count("conversation_id", filter=Q(negative=True)),
+            "answers_rated": Sum("answers_rated"),
+            "answers_helpful": Sum("answers_helpful"),
+        },
+    ),
+    (
         "first_response_day",
+        {
+            "first_responses": Count("conversation_id"),
+            "first_response_seconds": Sum("first_response_seconds"),
+            "first_response_business_seconds": Sum("first_response_business_seconds"),
+        },
+    ),
+    (
         "resolved_day",
-        "resolved_at",
-        "first_response_seconds",
-        "first_response_business_seconds",
-        "resolution_seconds",
-        "resolution_business_seconds",
-        "reopened_count",
-        "messages_in",
-        "agent_replies",
-        "assistant_replies",
-        "assistant_state",
-        "complaint",
-        "negative",
-        "answers_rated",
-        "answers_helpful",
-        *extra,
-    )
-    in_range = (
-        Q(created_day__range=(start, end))
-        | Q(first_response_day__range=(start, end))
-        | Q(resolved_day__range=(start, end))
-    )
-    rows = []
-    for f in facts.filter(in_range).values(*fields):
-        dims = {name: f[name] for name in extra}
-        if start <= f["created_day"] <= end:
-            rows.append(
-                {
-                    **dims,
-                    "day": f["created_day"],
-                    "created": 1,
-                    "created_resolved": int(f["resolved_at"] is not None),
-                    "messages_in": f["messages_in"],
-                    "agent_replies": f["agent_replies"],
-                    "assistant_replies": f["assistant_replies"],
-                    "assistant_handled": int(bool(f["assistant_state"])),
-                    "assistant_resolved": int(f["assistant_state"] == "resolved"),
-                    "complaints": int(f["complaint"]),
-                    "negative": int(f["negative"]),
-                    "answers_rated": f["answers_rated"],
-                    "answers_helpful": f["answers_helpful"],
-                }
-            )
-        if f["first_response_day"] and start <= f["first_response_day"] <= end:
-            rows.append(
-                {
-                    **dims,
-                    "day": f["first_response_day"],
-                    "first_responses": 1,
-                    "first_response_seconds": f["first_response_seconds"],
-                    "first_response_business_seconds": f["first_response_business_seconds"],
-                }
-            )
-        if f["resolved_day"] and start <= f["resolved_day"] <= end:
-            rows.append(
-                {
-                    **dims,
-                    "day": f["resolved_day"],
-                    "resolved": 1,
-                    "resolution_seconds": f["resolution_seconds"],
-                    "resolution_business_seconds": f["resolution_business_seconds"],
-                    "resolved_reopened": int(f["reopened_count"] > 0),
-                    "one_touch": int(f["agent_replies"] == 1 and f["reopened_count"] == 0),
-                }
-            )
-    return rows
+        {
+            "resolved": Count("conversation_id"),
+            "resolution_seconds": Sum("resolution_seconds"),
+            "resolution_business_seconds": Sum("resolution_business_seconds"),
+            "resolved_reopened": Count("conversation_id", filter=Q(reopened_count__gt=0)),
+            "one_touch": Count("conversation_id", filter=Q(agent_replies=1, reopened_count=0)),
+        },
+    ),
+)
+
+
+def _fact_counts(actor, filters: ReportFilters, start, end, group) -> dict:
+    """Rollup-shaped sums per value of ``group`` counted over the facts (for a tag filter,
+    which rollups do not have): one aggregate query per day a measure counts on."""
+    facts = scoped_facts(actor, filters)
+    result: dict = defaultdict(Totals)
+    for day_field, measures in _FACT_MEASURES:
+        in_range = facts.filter(**{f"{day_field}__range": (start, end)})
+        if group is None:
+            result[None].add(in_range.aggregate(**measures))
+            continue
+        fields = _fields(group, day_field)
+        for row in in_range.values(*fields).annotate(**measures):
+            result[_key(group, [row[name] for name in fields])].add(row)
+    return result
 
 
 def _fields(group, day_field: str = "day") -> list[str]:
@@ -132,13 +113,9 @@ def _key(group, row):
 def _counts(actor, filters: ReportFilters, start, end, group=None) -> dict:
     """Summed counts per value of ``group`` ("day", a dimension or a tuple of them; None:
     one total under the key None): from the rollups, or from the facts with a tag filter."""
-    fields = _fields(group)
     if filters.tag:
-        extra = tuple(name for name in fields if name != "day")
-        result: dict = defaultdict(Totals)
-        for row in _fact_rows(actor, filters, start, end, extra):
-            result[_key(group, [row[name] for name in fields])].add(row)
-        return result
+        return _fact_counts(actor, filters, start, end, group)
+    fields = _fields(group)
     rollups = DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end))
     sums = {name: Sum(name) for name in ROW_FIELDS}
     if group is None:

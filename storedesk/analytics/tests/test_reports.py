@@ -217,3 +217,30 @@ def test_the_dashboard_reads_what_the_separate_reports_return(refreshed):
     assert selectors.report_dashboard(actor=lead, filters=tagged)["agents"] == (
         selectors.report_agents(actor=lead, filters=tagged)
     )
+
+
+def test_a_tag_on_every_conversation_counts_what_the_rollups_count(refreshed):
+    # The tag filter counts over facts in SQL, the rest over rollups: apart from messages
+    # (facts count them on the conversation's first day, rollups on each message's day) and
+    # the backlog before the period, the two must agree number for number.
+    tag = Tag.objects.create(store=refreshed.store, name="all")
+    tag.conversations.add(*refreshed.conversations.values())
+    s = refreshed.supervisor
+    plain = selectors.report_dashboard(actor=s, filters=week(refreshed))
+    tagged = selectors.report_dashboard(actor=s, filters=week(refreshed, tag="all"))
+    message_counts = {"messages_in", "messages_out", "replies"}
+
+    def without_messages(summary: dict) -> dict:
+        return {k: v for k, v in summary.items() if k not in message_counts}
+
+    for period in ("current", "previous"):
+        assert without_messages(tagged["overview"][period]) == without_messages(
+            plain["overview"][period]
+        )
+    assert [without_messages(r) for r in tagged["agents"]["agents"]] == [
+        without_messages(r) for r in plain["agents"]["agents"]
+    ]
+    assert [without_messages(r) for r in tagged["teams"]["teams"]] == [
+        without_messages(r) for r in plain["teams"]["teams"]
+    ]
+    assert tagged["overview"]["current"]["conversations"] > 0
