@@ -15,16 +15,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import logging
 
 from django.core.cache import cache
 
+from storedesk.accounts.enums import Role
+from storedesk.accounts.models import Agent
 from storedesk.accounts.selectors import visible_store_ids
 from storedesk.analytics.filters import ReportFilters, parse_filters, require_reports
 from storedesk.analytics.models import RefreshState
 from storedesk.analytics.selectors import report_dashboard
-
-logger = logging.getLogger(__name__)
 
 # Long enough to outlive the gaps between refreshes of a quiet shop; a new version makes
 # an entry unreachable sooner.
@@ -56,17 +55,24 @@ def cache_key(filters: ReportFilters, store_ids: frozenset[int] | None, version:
     return f"{KEY_PREFIX}:{digest}"
 
 
+def _cached(actor, filters: ReportFilters, version: int) -> tuple[dict, bool]:
+    """The dashboard from the cache, or computed and cached; and whether it was computed."""
+    key = cache_key(filters, visible_store_ids(actor), version)
+    dashboard = cache.get(key)
+    if dashboard is not None:
+        return dashboard, False
+    dashboard = report_dashboard(actor=actor, filters=filters)
+    cache.set(key, dashboard, CACHE_SECONDS)
+    return dashboard, True
+
+
 def dashboard_for(*, actor, filters: ReportFilters) -> dict:
     """What ``report_dashboard`` returns for ``actor`` and ``filters``, from the cache when
     it was computed at the current refresh version for the same store scope. The
     "refreshed at" time is always the current one."""
     require_reports(actor)
     version, refreshed_at = _state()
-    key = cache_key(filters, visible_store_ids(actor), version)
-    dashboard = cache.get(key)
-    if dashboard is None:
-        dashboard = report_dashboard(actor=actor, filters=filters)
-        cache.set(key, dashboard, CACHE_SECONDS)
+    dashboard, _ = _cached(actor, filters, version)
     dashboard["overview"]["refreshed_at"] = refreshed_at
     return dashboard
 
@@ -75,16 +81,8 @@ def dashboard_warm(*, today: dt.date | None = None) -> bool:
     """Compute and cache the default dashboard (last 30 days, every store) as an active
     administrator sees it. Returns ``False`` when there is no such administrator or it was
     already cached at this version."""
-    from storedesk.accounts.enums import Role
-    from storedesk.accounts.models import Agent
-
     admin = Agent.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk").first()
     if admin is None:
         return False
-    filters = parse_filters({}, today=today)
     version, _ = _state()
-    key = cache_key(filters, visible_store_ids(admin), version)
-    if cache.get(key) is not None:
-        return False
-    cache.set(key, report_dashboard(actor=admin, filters=filters), CACHE_SECONDS)
-    return True
+    return _cached(admin, parse_filters({}, today=today), version)[1]

@@ -79,7 +79,7 @@ class RefreshOutcome:
     def changed(self) -> bool:
         """Whether facts, rollups or topics may have changed (reports computed before may
         be out of date)."""
-        return bool(self.conversations or self.days or self.signals or self.clustered)
+        return bool(self.conversations or self.signals or self.clustered)
 
 
 # --- Facts ----------------------------------------------------------------------------------

@@ -69,30 +69,21 @@ def _json_error(request, response):
     return response
 
 
-class StaticFilesMiddleware(WhiteNoiseMiddleware):
+class StaticFilesMiddleware(HybridMiddleware, WhiteNoiseMiddleware):
     """WhiteNoise's static files, async-capable: other requests pass straight through to the
     async chain, and a static file is opened in a worker thread."""
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response=None, **kwargs):
-        super().__init__(get_response, **kwargs)
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        WhiteNoiseMiddleware.__init__(self, get_response, **kwargs)
+        HybridMiddleware.__init__(self, get_response)
 
-    def __call__(self, request):
-        if self.is_async:
-            return self._acall(request)
-        return super().__call__(request)
+    def process(self, request):
+        return WhiteNoiseMiddleware.__call__(self, request)
 
-    def _static_file(self, path: str):
+    async def aprocess(self, request):
         # Without autorefresh (DEBUG off) this is a lookup in a dict built at start-up.
-        return self.find_file(path) if self.autorefresh else self.files.get(path)
-
-    async def _acall(self, request):
-        static_file = self._static_file(request.path_info)
+        path = request.path_info
+        static_file = self.find_file(path) if self.autorefresh else self.files.get(path)
         if static_file is not None:
             return await sync_to_async(self.serve, thread_sensitive=False)(static_file, request)
         return await self.get_response(request)
