@@ -119,6 +119,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _NO_SPACE = _HAN + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u309f"
 _KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _HAN_RE = re.compile(f"[{_HAN}]")
+_HAN_RUN_RE = re.compile(f"[{_HAN}]{{2,}}")
+_HAN_ONLY_RE = re.compile(f"[{_HAN}]+")
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}{_KATAKANA}]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _TERM_RE = re.compile(r"[^\W_]+")
@@ -167,15 +169,79 @@ def analyze_query(text: str, language: str) -> list[str]:
     """The terms to look up for a search query typed in ``language``.
 
     The same as ``analyze`` except for Chinese, where the query is segmented in jieba's
-    precise mode: the index already holds the parts of long words, so the query's whole
-    words match both the whole and (through the index's parts) longer compounds. Using search
-    mode here as well would only add terms that every match must also contain.
+    precise mode, each word of three or more Han characters is looked up as its pairs of
+    adjacent characters ("信用卡" → 信用, 用卡) and a lone character as the pair it forms
+    with its neighbour ("快递柜", cut 快递 + 柜, → 快递, 递柜): the index holds those pairs
+    for every sentence (:func:`index_tokens`), however jieba cut it there. Search mode here
+    would only add terms that every match must also contain.
     """
     text = _clean(text)
     group = language_group(language)
     if group == ZH:
-        return [term for term, _, _ in _chinese_tokens(text, search_mode=False)]
+        return _chinese_query_terms(text)
     return [term for term, _, _ in _word_tokens(text, group)]
+
+
+def _chinese_query_terms(text: str) -> list[str]:
+    simplified = _to_simplified(text.translate(_FULLWIDTH))
+    terms = []
+    for term, start, _ in _chinese_tokens(text, search_mode=False):
+        if not _HAN_ONLY_RE.fullmatch(term):
+            terms.append(term)
+        elif len(term) > 2:
+            terms += _han_bigrams(term)
+        elif len(term) == 1:
+            # A lone character jieba split off a word it does not know (快递|柜): looked up
+            # as the pair it forms with its neighbour, which the index holds.
+            terms.append(_pair_around(simplified, start) or term)
+        else:
+            terms.append(term)
+    return terms
+
+
+def _pair_around(text: str, index: int) -> str | None:
+    for start in (index, index - 1):
+        pair = text[max(start, 0) : start + 2]
+        if len(pair) == 2 and _HAN_ONLY_RE.fullmatch(pair) and not _has_stopword_character(pair):
+            return pair
+    return None
+
+
+def index_tokens(text: str, language: str) -> list[tuple[str, int, int]]:
+    """What the search index stores of ``text``: :func:`tokens_with_offsets`, plus for
+    Chinese every pair of adjacent Han characters that is not already a word there.
+
+    jieba segments a sentence and a short query differently where a word is not in its
+    dictionary: "快递柜自提" gives 快递 + 柜自提, "还没收到" gives 还 + 没收 + 到. Pairs of
+    characters bridge that, as in other CJK search engines: a query's long words are looked
+    up as their pairs (:func:`analyze_query`), so 快递柜 (快递 + 递柜) and 收到 match those
+    sentences. Pairs holding a stopword (的, 了, 我...) are left out."""
+    tokens = tokens_with_offsets(text, language)
+    if language_group(language) != ZH:
+        return tokens
+    text = _to_simplified(_clean(text).translate(_FULLWIDTH))
+    spans = {(start, end) for _, start, end in tokens}
+    for run in _HAN_RUN_RE.finditer(text):
+        for start in range(run.start(), run.end() - 1):
+            pair = text[start : start + 2]
+            if (start, start + 2) not in spans and not _has_stopword_character(pair):
+                tokens.append((pair, start, start + 2))
+    return tokens
+
+
+def index_terms(text: str, language: str) -> list[str]:
+    """The terms of :func:`index_tokens`: what the search index stores for ``text``."""
+    return [term for term, _, _ in index_tokens(text, language)]
+
+
+def _han_bigrams(word: str) -> list[str]:
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    kept = [pair for pair in pairs if not _has_stopword_character(pair)]
+    return kept or [word]
+
+
+def _has_stopword_character(pair: str) -> bool:
+    return pair[0] in _ZH_STOPWORDS or pair[1] in _ZH_STOPWORDS
 
 
 def tokens_with_offsets(text: str, language: str) -> list[tuple[str, int, int]]:

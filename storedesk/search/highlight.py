@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.utils.html import escape
 
-from storedesk.search.analyzers import tokens_with_offsets
+from storedesk.search.analyzers import index_tokens
 
 SNIPPET_CHARS = 220
 
@@ -17,7 +17,7 @@ def snippet(text: str, terms: Iterable[str], language: str, length: int = SNIPPE
     terms, as a query gives them), HTML-escaped, matches in ``<mark>``; the start of the text
     when nothing matches."""
     wanted = set(terms)
-    spans = [(s, e) for term, s, e in tokens_with_offsets(text, language) if term in wanted]
+    spans = [(s, e) for term, s, e in index_tokens(text, language) if term in wanted]
     start = _best_window(spans, length) if spans else 0
     end = min(len(text), start + length)
     if end - start < length:

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from storedesk.search.analyzers import analyze, language_group
+from storedesk.search.analyzers import index_terms, language_group
 from storedesk.search.embedders import get_embedder
 from storedesk.search.models import PassageRole, SearchDocument, SearchPassage
 from storedesk.search.passages import Passage
@@ -72,8 +72,8 @@ def document_index(
     # The questions' words in the document's language count as body words.
     same_language = [text for q_locale, text in questions if language_group(q_locale) == analyzer]
     words = "\n".join([body, *same_language])
-    title_terms = analyze(title, analyzer)
-    body_terms = analyze(words, analyzer)
+    title_terms = index_terms(title, analyzer)
+    body_terms = index_terms(words, analyzer)
     if not embed:
         documents_index_words(
             [
@@ -168,8 +168,8 @@ def documents_index_words(items: Sequence[WordsOnly]) -> None:
     rows = []
     for item in items:
         analyzer = language_group(item.locale or "")
-        title_terms = analyze(item.title, analyzer)
-        body_terms = analyze(item.body, analyzer)
+        title_terms = index_terms(item.title, analyzer)
+        body_terms = index_terms(item.body, analyzer)
         rows.append(
             SearchDocument(
                 store_id=item.store_id,

@@ -49,6 +49,16 @@ def test_message_words_find_the_conversation_in_each_language(shop, admin_agent)
     assert found(admin_agent, "refund pouzecem") == set()
 
 
+def test_chinese_words_jieba_cuts_differently_in_query_and_message(shop):
+    # The message is cut 快递 + 柜自提 and 还 + 没收 + 到; the queries 快递 + 柜 and 收到.
+    locker = receive(shop, "可以寄到快递柜自提吗", "d@x.cn")
+    late = receive(shop, "包裹还没收到", "e@x.cn")
+    every_store = {"store_ids": None}
+    assert conversations_matching("快递柜", **every_store) == [locker.pk]
+    assert conversations_matching("收到", **every_store) == [late.pk]
+    assert conversations_matching("快递柜 收到", **every_store) == []
+
+
 def test_search_is_scoped_to_the_agents_stores_inside_the_query(shop, restricted_agent):
     other = StoreFactory(slug="other", supported_locales=["en"])
     mine = receive(restricted_agent.stores.first(), "Where is parcel 777?", "m@x.com")

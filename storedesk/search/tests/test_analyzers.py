@@ -11,6 +11,7 @@ from storedesk.search.analyzers import (
     SNOWBALL_ALGORITHMS,
     analyze,
     analyze_query,
+    index_terms,
     language_group,
     tokens_with_offsets,
 )
@@ -106,9 +107,37 @@ def test_traditional_finds_simplified():
 
 def test_chinese_index_holds_the_parts_of_long_words():
     assert analyze("订单号", "zh") == ["订单", "单号", "订单号"]
-    # The query is segmented precisely; its words are all in the index of the longer word.
+    # The query is segmented precisely; a long word is looked up as its character pairs.
     assert analyze_query("订单", "zh") == ["订单"]
-    assert analyze_query("订单号", "zh") == ["订单号"]
+    assert analyze_query("订单号", "zh") == ["订单", "单号"]
+    assert set(analyze_query("订单号", "zh")) <= set(index_terms("我的订单号是多少", "zh"))
+
+
+def test_chinese_index_holds_character_pairs_across_jieba_words():
+    # jieba cuts these sentences where its dictionary has no word: 快递 + 柜自提, 还 + 没收 + 到.
+    assert analyze("快递柜自提", "zh") == ["快递", "柜自提"]
+    assert analyze("还没收到", "zh") == ["还", "没收", "到"]
+    assert index_terms("快递柜自提", "zh") == ["快递", "柜自提", "递柜", "柜自", "自提"]
+    assert index_terms("还没收到", "zh") == ["还", "没收", "到", "还没", "收到"]
+    # Pairs are added once: a two-character word is not repeated.
+    assert index_terms("我的订单号", "zh") == ["订单", "单号", "订单号"]
+
+
+def test_chinese_query_looks_up_pairs_the_index_holds():
+    # A lone character is looked up with its neighbour (jieba cuts the query 快递 + 柜).
+    assert analyze_query("快递柜", "zh") == ["快递", "递柜"]
+    assert set(analyze_query("快递柜", "zh")) <= set(index_terms("可以寄到快递柜自提吗", "zh"))
+    assert "收到" in index_terms("还没收到", "zh")
+    assert analyze_query("信用卡", "zh") == ["信用", "用卡"]
+    # Not a pair holding a stopword character, nor one across a Latin word.
+    assert analyze_query("地址填错了怎么改", "zh") == ["地址", "填错", "怎么", "改"]
+    assert analyze_query("快递柜 SO-2024-118", "zh") == ["快递", "递柜", "so", "2024", "118"]
+    assert analyze_query("柜", "zh") == ["柜"]
+
+
+def test_index_terms_equal_analyze_outside_chinese():
+    for text, language in [("Plaćanje karticom", "hr"), ("Where is my parcel?", "en")]:
+        assert index_terms(text, language) == analyze(text, language)
 
 
 def test_latin_and_digits_inside_chinese():
