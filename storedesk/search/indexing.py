@@ -36,7 +36,8 @@ def index_version(store_id: int) -> int:
     return cache.get(version_key(store_id), 0)
 
 
-def _bump_version(store_id: int) -> None:
+def bump_version(store_id: int) -> None:
+    """Mark the store's index changed: matrices and vectors cached from it are read again."""
     key = version_key(store_id)
     if not cache.add(key, 1, timeout=None):
         try:
@@ -137,7 +138,7 @@ def document_index(
                 )
                 for n, text in enumerate(question_texts)
             )
-        transaction.on_commit(lambda: _bump_version(store_id))
+        transaction.on_commit(lambda: bump_version(store_id))
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def document_remove(*, kind: str, object_ids: Iterable[int]) -> int:
     )
     deleted, _ = SearchDocument.objects.filter(kind=kind, object_id__in=object_ids).delete()
     for store_id in stores:
-        transaction.on_commit(lambda store_id=store_id: _bump_version(store_id))
+        transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
     return deleted
 
 
