@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.search import vectors
-from storedesk.search.analyzers import analyze_query
+from storedesk.search.analyzers import analyze_query, index_terms, language_group
 from storedesk.search.embedders import get_embedder
 from storedesk.search.indexing import (
     WordsOnly,
@@ -77,24 +77,36 @@ def messages_reindex(*, message_ids) -> int:
         if message.text.strip()
     ]
     with transaction.atomic():
-        # A message indexed again (its text changed) loses its vector until it is embedded
-        # again, so the old text is not found by meaning.
-        stale = SearchPassage.objects.filter(
-            kind=DocumentKind.MESSAGE,
-            document__kind=DocumentKind.MESSAGE,
-            document__object_id__in=[item.object_id for item in items],
-        )
-        stale_stores = set(stale.values_list("store_id", flat=True))
-        if stale_stores:
-            stale.delete()
-            for store_id in stale_stores:
-                transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
+        _drop_vectors_of_changed_text(items)
         documents_index_words(items)
     indexed = {item.object_id for item in items}
     gone = [pk for pk in message_ids if pk not in indexed]
     if gone:
         document_remove(kind=DocumentKind.MESSAGE, object_ids=gone)
     return len(items)
+
+
+def _drop_vectors_of_changed_text(items: list[WordsOnly]) -> None:
+    """A message indexed again with other words (its text was changed) loses its vector
+    until it is embedded again, so the old text is not found by meaning. Indexed again with
+    the same words (``storedesk search reindex``), it keeps it."""
+    embedded = SearchPassage.objects.filter(
+        kind=DocumentKind.MESSAGE,
+        document__kind=DocumentKind.MESSAGE,
+        document__object_id__in=[item.object_id for item in items],
+    ).values_list("id", "store_id", "document__object_id", "document__body_terms")
+    rows = list(embedded)
+    if not rows:
+        return
+    terms = {
+        item.object_id: " ".join(index_terms(item.body, language_group(item.locale)))
+        for item in items
+    }
+    stale = [(pk, store_id) for pk, store_id, object_id, body in rows if terms[object_id] != body]
+    if stale:
+        SearchPassage.objects.filter(pk__in=[pk for pk, _ in stale]).delete()
+        for store_id in {store_id for _, store_id in stale}:
+            transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
 
 
 def _locale(text: str, language: str, store: Store) -> str:

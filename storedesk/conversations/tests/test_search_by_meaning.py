@@ -151,6 +151,15 @@ def test_a_message_indexed_again_loses_its_vector_until_embedded_again(shop):
     assert messages_embed_pending() == 1
 
 
+def test_a_message_indexed_again_with_the_same_words_keeps_its_vector(shop):
+    conversation = receive(shop, COAT, "a@x.com")
+    messages_embed_pending()
+    with committed_events():
+        messages_reindex(message_ids=[conversation.messages.get().pk])
+    assert SearchPassage.objects.filter(kind=DocumentKind.MESSAGE).count() == 1
+    assert messages_embed_pending() == 0
+
+
 def test_no_embedder_means_words_only(shop, settings):
     settings.SEARCH_EMBEDDER = "off"
     receive(shop, COAT, "a@x.com")

@@ -127,7 +127,10 @@ def _mail_through_smtpd(home, address: str, web_port: int, token: str) -> None:
         start_new_session=True,
     )
     try:
-        started = [smtpd.stdout.readline() for _ in range(5)]
+        # aiosmtpd's start-up probe logs a few lines of its own first (how many varies).
+        started = []
+        while len(started) < 30 and not any("SMTP receiver on" in line for line in started):
+            started.append(smtpd.stdout.readline())
         assert any("storedesk SMTP receiver on" in line for line in started), started
         mail = EmailMessage()
         mail["From"] = "Marija Babić <marija@example.hr>"
