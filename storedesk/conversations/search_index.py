@@ -38,6 +38,10 @@ from storedesk.stores.models import Store
 # was about it, and unrelated searches found nothing.
 SIMILAR_FLOOR = 0.85
 SIMILAR_MARGIN = 0.04
+# Meaning is asked only when the words found fewer conversations than this: a search its
+# words answer many times over gains little from loose matches, and the comparison costs
+# about 30 ms over three stores' full windows (docs/benchmarks.md).
+SIMILAR_WHEN_WORDS_FIND_FEWER = 20
 # Conversations found by meaning alone, at most.
 SIMILAR_LIMIT = 50
 # Words (letters, not numbers) a search needs to be matched by meaning: one word is found
@@ -119,10 +123,13 @@ def _locale(text: str, language: str, store: Store) -> str:
 
 def conversations_matching(query: str, *, store_ids, limit: int = 500) -> list[int]:
     """Ids of conversations whose messages hold every word of ``query`` (analyzed for each
-    language of the stores in scope), best match first, then those whose customer messages
-    mean what ``query`` describes (:func:`conversations_similar`). ``store_ids`` ``None``:
-    every store."""
+    language of the stores in scope), best match first; when the words found fewer than
+    ``SIMILAR_WHEN_WORDS_FIND_FEWER``, then also those whose customer messages mean what
+    ``query`` describes (:func:`conversations_similar`). ``store_ids`` ``None``: every
+    store."""
     by_words = parents_matching(query, kind=DocumentKind.MESSAGE, store_ids=store_ids, limit=limit)
+    if len(by_words) >= SIMILAR_WHEN_WORDS_FIND_FEWER:
+        return by_words
     by_meaning = [pk for pk, _ in conversations_similar(query, store_ids=store_ids)]
     return list(dict.fromkeys([*by_words, *by_meaning]))
 

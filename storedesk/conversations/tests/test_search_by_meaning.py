@@ -70,6 +70,22 @@ def test_a_search_finds_a_conversation_by_meaning_without_its_words(shop):
     assert not {o.pk for o in others} & set(conversations_matching(QUERY, store_ids=None))
 
 
+def test_meaning_is_not_asked_when_the_words_find_many(shop, monkeypatch):
+    coat = receive(shop, COAT, "a@x.com")
+    zippers = [
+        receive(shop, text, f"z{n}@x.com")
+        for n, text in enumerate(
+            ["The zipper broke on day one", "My zipper broke", "Zipper broke, send a new one"]
+        )
+    ]
+    messages_embed_pending()
+    monkeypatch.setattr(search_index, "SIMILAR_MARGIN", 1.0)  # every close message counts
+    words = {z.pk for z in zippers}
+    assert set(conversations_matching("zipper broke", store_ids=None)) == words | {coat.pk}
+    monkeypatch.setattr(search_index, "SIMILAR_WHEN_WORDS_FIND_FEWER", 3)
+    assert set(conversations_matching("zipper broke", store_ids=None)) == words
+
+
 def test_a_loose_match_is_left_out_when_a_close_one_exists(shop):
     zipper = receive(shop, "外套的拉链第一次穿就坏了", "a@x.cn")
     receive(shop, "我下错单了，请帮我取消订单", "b@x.cn")  # about 0.89 to the search, 0.95 above
