@@ -186,9 +186,10 @@ def messages_embed_pending(*, seconds: float = 20.0, batch: int = EMBED_BATCH) -
         oldest = _window_start(store_id)
         while time.monotonic() < deadline:
             pending = _pending(store_id, oldest, embedder.name, batch)
-            if not pending:
+            embedded = _embed(pending, embedder) if pending else 0
+            if not embedded:  # nothing left, or only messages deleted since (not retried)
                 break
-            done += _embed(pending, embedder)
+            done += embedded
         if time.monotonic() >= deadline:
             break
     return done
