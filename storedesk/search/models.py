@@ -73,7 +73,9 @@ class SearchPassage(models.Model):
 
     class Meta:
         ordering = ["document_id", "position"]
-        indexes = [models.Index(fields=["store", "kind"], name="search_passage_scope")]
+        # The id last: a search reads a store's passages added since its last look
+        # (search.vectors) without walking other stores' newer rows.
+        indexes = [models.Index(fields=["store", "kind", "id"], name="search_passage_newest")]
 
     def __str__(self):
         return f"{self.kind} {self.document_id} #{self.position}"

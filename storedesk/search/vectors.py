@@ -29,6 +29,8 @@ from storedesk.search.models import PassageRole, SearchPassage
 WINDOW = 50_000
 # Rows converted from int8 at a time: bounds the float32 copy a search makes.
 CHUNK = 8192
+# Passages read per statement when a store's vectors are read.
+READ_BATCH = 5000
 # Stores kept in memory per process; the least recently read is dropped beyond this.
 MAX_CACHED_STORES = 64
 # A language with fewer vectors than this in a store is not centred (its mean says little).
@@ -147,18 +149,23 @@ def _store_vectors(store_id: int, kind: str, embedder_name: str) -> _Vectors:
 
 def _read(store_id: int, kind: str, embedder_name: str, *, version: int, after: int) -> _Vectors:
     """The newest ``WINDOW`` vectors of the store with a passage id above ``after``."""
-    rows = list(
-        SearchPassage.objects.filter(
-            store_id=store_id,
-            kind=kind,
+    # First the ids alone, ordered as the (store, kind, id) index is: an index-only scan
+    # that finds nothing in a fraction of a millisecond when nothing was added. Asked with
+    # the other conditions and the join, PostgreSQL walked the primary key backwards
+    # through every other store's newer passages instead (40-140 ms per store).
+    ids = list(
+        SearchPassage.objects.filter(store_id=store_id, kind=kind, id__gt=after)
+        .order_by("-store_id", "-kind", "-id")
+        .values_list("id", flat=True)[:WINDOW]
+    )
+    rows = []
+    for start in range(0, len(ids), READ_BATCH):
+        rows += SearchPassage.objects.filter(
+            id__in=ids[start : start + READ_BATCH],
             embedder=embedder_name,
             role=PassageRole.SECTION,
-            id__gt=after,
-        )
-        .order_by("-id")
-        .values_list("id", "document__parent_id", "vector", "document__locale")[:WINDOW]
-    )
-    rows.reverse()  # oldest first, so the newest are at the end
+        ).values_list("id", "document__parent_id", "vector", "document__locale")
+    rows.sort(key=lambda row: row[0])  # oldest first, so the newest are at the end
     dims = {len(bytes(row[2])) for row in rows}
     if len(dims) > 1:  # mixed dimensions (a model change mid-way): keep the newest model's
         newest = len(bytes(rows[-1][2]))
@@ -170,7 +177,7 @@ def _read(store_id: int, kind: str, embedder_name: str, *, version: int, after: 
         codes, scales = np.zeros((0, 0), dtype=np.int8), np.zeros(0, dtype=np.float32)
     return _Vectors(
         version=version,
-        last_passage_id=max((row[0] for row in rows), default=after),
+        last_passage_id=max(ids, default=after),
         parent_ids=np.array([row[1] or 0 for row in rows], dtype=np.int64),
         locales=np.array([_locale_number(row[3]) for row in rows], dtype=np.int16),
         codes=codes,
