@@ -1401,13 +1401,17 @@ def _message_vectors() -> dict:
     rng = np.random.default_rng(7)
     began, written = time.perf_counter(), 0
     for store_id in Store.objects.values_list("pk", flat=True):
-        newest = (
+        newest = list(
             SearchDocument.objects.filter(store_id=store_id, kind="message")
-            .exclude(passages__embedder=embedder.name)
             .order_by("-id")
             .values_list("id", flat=True)[: vectors.WINDOW]
         )
-        ids = list(newest)
+        done = set(
+            SearchPassage.objects.filter(store_id=store_id, kind="message").values_list(
+                "document_id", flat=True
+            )
+        )
+        ids = [document_id for document_id in newest if document_id not in done]
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             matrix = rng.normal(size=(len(chunk), 384)).astype(np.float32)

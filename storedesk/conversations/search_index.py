@@ -174,9 +174,10 @@ def _describes(query: str) -> bool:
 
 def messages_embed_pending(*, seconds: float = 20.0, batch: int = EMBED_BATCH) -> int:
     """Embed customers' messages that have no vector yet, newest first, among each store's
-    newest ``vectors.WINDOW`` messages, for about ``seconds``; returns how many were
-    embedded. Run every minute by a task; a backlog (a new install's history) is worked off
-    over the following runs. Without an embedder nothing is done."""
+    newest ``vectors.WINDOW`` messages, for about ``seconds``, and drop the vectors of
+    messages older than that; returns how many were embedded. Run every minute by a task;
+    a backlog (a new install's history) is worked off over the following runs. Without an
+    embedder nothing is done."""
     embedder = get_embedder()
     if embedder is None:
         return 0
@@ -184,6 +185,10 @@ def messages_embed_pending(*, seconds: float = 20.0, batch: int = EMBED_BATCH) -
     done = 0
     for store_id in Store.objects.order_by("pk").values_list("pk", flat=True):
         oldest = _window_start(store_id)
+        # Messages that left the window are not searched by meaning: their vectors go.
+        SearchPassage.objects.filter(
+            store_id=store_id, kind=DocumentKind.MESSAGE, document_id__lt=oldest
+        ).delete()
         while time.monotonic() < deadline:
             pending = _pending(store_id, oldest, embedder.name, batch)
             embedded = _embed(pending, embedder) if pending else 0

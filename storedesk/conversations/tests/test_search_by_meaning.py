@@ -122,6 +122,12 @@ def test_only_the_newest_messages_of_each_store_are_embedded(shop, monkeypatch):
         )
     )
     assert first.pk not in embedded
+    # A newer message pushes the oldest embedded one out of the window, vector and all.
+    newest = receive(shop, "The discount code does not work", "d@x.com")
+    assert messages_embed_pending() == 1
+    embedded = SearchPassage.objects.filter(kind=DocumentKind.MESSAGE)
+    assert embedded.count() == 2
+    assert newest.pk in set(embedded.values_list("document__parent_id", flat=True))
 
 
 def test_a_search_by_meaning_never_reads_another_store(shop, restricted_agent):
