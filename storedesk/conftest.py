@@ -214,8 +214,9 @@ def _fresh_caches():
     must not leak from one test into the next (SQLite reuses the ids of rolled-back rows)."""
     from django.core.cache import cache
 
-    from storedesk.search import semantic
+    from storedesk.search import semantic, vectors
 
     cache.clear()
     semantic.clear_cache()
+    vectors.clear_cache()
     yield

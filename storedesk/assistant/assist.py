@@ -203,15 +203,17 @@ def _similar_resolved(conversation, question: str) -> list[int]:
     """Resolved conversations of the store sharing at least two words with the question,
     best match first."""
     from storedesk.conversations.models import Conversation
-    from storedesk.search.analyzers import analyze_query
+    from storedesk.search.analyzers import query_words
     from storedesk.search.lexical import ranked_parents
     from storedesk.search.models import DocumentKind
 
-    terms = list(dict.fromkeys(analyze_query(question, _locale(conversation))))[:8]
-    if len(terms) < 2:
-        groups = [terms] if terms else []
+    # A word's lookup terms count as one word (信用卡 is looked up as 信用 + 用卡).
+    words = dict(query_words(question, _locale(conversation)))
+    lookups = list(words.values())[:8]
+    if len(lookups) < 2:
+        groups = lookups
     else:
-        groups = [[a, b] for i, a in enumerate(terms) for b in terms[i + 1 :]]
+        groups = [a + b for i, a in enumerate(lookups) for b in lookups[i + 1 :]]
     if not groups:
         return []
     ranked = ranked_parents(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
@@ -50,6 +51,9 @@ SIMILAR_MIN_WORDS = 2
 # A message's first characters are what is embedded (the model reads 512 tokens at most).
 EMBED_CHARS = 1000
 EMBED_BATCH = 32
+# Documents below the newest one seen that the next run looks at again: a message whose
+# transaction commits after a later one's would otherwise be passed over.
+LATE_MARGIN = 1000
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
@@ -103,15 +107,21 @@ def _drop_vectors_of_changed_text(items: list[WordsOnly]) -> None:
     rows = list(embedded)
     if not rows:
         return
+    embedded_ids = {row[2] for row in rows}
     terms = {
         item.object_id: " ".join(index_terms(item.body, language_group(item.locale)))
         for item in items
+        if item.object_id in embedded_ids
     }
     stale = [(pk, store_id) for pk, store_id, object_id, body in rows if terms[object_id] != body]
     if stale:
         SearchPassage.objects.filter(pk__in=[pk for pk, _ in stale]).delete()
         for store_id in {store_id for _, store_id in stale}:
-            transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
+            # The message is embedded again by the next run, which must look below the mark.
+            cache.delete(_embedded_key(store_id))
+            transaction.on_commit(
+                lambda store_id=store_id: bump_version(store_id, DocumentKind.MESSAGE)
+            )
 
 
 def _locale(text: str, language: str, store: Store) -> str:
@@ -162,61 +172,87 @@ def conversations_similar(query: str, *, store_ids) -> list[tuple[int, float]]:
 
 def _describes(query: str) -> bool:
     """Whether ``query`` reads as a description: two words or more, a word being letters
-    only (order and tracking numbers, "CE439076951HR", and addresses are not words), or
-    four Chinese characters or more (Chinese is written without spaces; a word is about
-    two)."""
+    only (order and tracking numbers, "CE439076951HR", and addresses are not words) or two
+    Chinese characters (Chinese is written without spaces; a word is about two)."""
     han = len(_HAN_RE.findall(query))
-    if han:
-        return han >= 2 * SIMILAR_MIN_WORDS
-    words = [token for token in query.split() if _WORD_RE.fullmatch(token.strip(".,;:!?\"'()"))]
-    return len(words) >= SIMILAR_MIN_WORDS
+    words = [
+        token
+        for token in _HAN_RE.sub(" ", query).split()
+        if _WORD_RE.fullmatch(token.strip(".,;:!?\"'()"))
+    ]
+    return len(words) + han // 2 >= SIMILAR_MIN_WORDS
 
 
 def messages_embed_pending(*, seconds: float = 20.0, batch: int = EMBED_BATCH) -> int:
     """Embed customers' messages that have no vector yet, newest first, among each store's
     newest ``vectors.WINDOW`` messages, for about ``seconds``, and drop the vectors of
     messages older than that; returns how many were embedded. Run every minute by a task;
-    a backlog (a new install's history) is worked off over the following runs. Without an
-    embedder nothing is done."""
+    a backlog (a new install's history) is worked off over the following runs, a batch per
+    store in turn, so one store's backlog does not hold back another's new messages.
+    Without an embedder nothing is done."""
     embedder = get_embedder()
     if embedder is None:
         return 0
     deadline = time.monotonic() + seconds
     done = 0
+    floors = {}
     for store_id in Store.objects.order_by("pk").values_list("pk", flat=True):
         oldest = _window_start(store_id)
         # Messages that left the window are not searched by meaning: their vectors go.
         SearchPassage.objects.filter(
             store_id=store_id, kind=DocumentKind.MESSAGE, document_id__lt=oldest
         ).delete()
-        while time.monotonic() < deadline:
-            pending = _pending(store_id, oldest, embedder.name, batch)
+        floors[store_id] = (
+            max(oldest, cache.get(_embedded_key(store_id), 0) + 1),
+            _newest(store_id),
+        )
+    while floors and time.monotonic() < deadline:
+        for store_id, (floor, newest) in list(floors.items()):
+            pending = _pending(store_id, floor, embedder.name, batch)
             embedded = _embed(pending, embedder) if pending else 0
             if not embedded:  # nothing left, or only messages deleted since (not retried)
-                break
+                del floors[store_id]
+                if not pending:
+                    # Everything up to the newest document seen is embedded: the next runs
+                    # look only above it, less a margin for messages committed late.
+                    cache.set(_embedded_key(store_id), newest - LATE_MARGIN, timeout=None)
             done += embedded
-        if time.monotonic() >= deadline:
-            break
+            if time.monotonic() >= deadline:
+                break
     return done
+
+
+def _embedded_key(store_id: int) -> str:
+    return f"search:messages-embedded-through:{store_id}"
 
 
 def _window_start(store_id: int) -> int:
     """The id of the oldest message document among the store's newest ``WINDOW``."""
-    ids = SearchDocument.objects.filter(store_id=store_id, kind=DocumentKind.MESSAGE).order_by(
-        "-id"
-    )
-    last = ids.values_list("id", flat=True)[vectors.WINDOW - 1 : vectors.WINDOW]
+    last = _newest_first(store_id).values_list("id", flat=True)[vectors.WINDOW - 1 : vectors.WINDOW]
     return last[0] if last else 0
 
 
-def _pending(store_id: int, oldest: int, embedder_name: str, batch: int) -> list[tuple]:
+def _newest(store_id: int) -> int:
+    newest = _newest_first(store_id).values_list("id", flat=True)[:1]
+    return newest[0] if newest else 0
+
+
+def _newest_first(store_id: int):
+    # Ordered as the (store, kind, id) index is, so the database walks it backwards (ordered
+    # by id alone, PostgreSQL walked the primary key through every other store's rows).
+    return SearchDocument.objects.filter(store_id=store_id, kind=DocumentKind.MESSAGE).order_by(
+        "-store_id", "-kind", "-id"
+    )
+
+
+def _pending(store_id: int, floor: int, embedder_name: str, batch: int) -> list[tuple]:
     customer_message = Message.objects.filter(pk=OuterRef("object_id"), kind=MessageKind.INBOUND)
     embedded = SearchPassage.objects.filter(document=OuterRef("pk"), embedder=embedder_name)
     return list(
-        SearchDocument.objects.filter(store_id=store_id, kind=DocumentKind.MESSAGE, id__gte=oldest)
+        _newest_first(store_id)
+        .filter(id__gte=floor)
         .filter(Exists(customer_message))
         .exclude(Exists(embedded))
-        .order_by("-id")
         .values_list("id", "object_id")[:batch]
     )
 

@@ -38,12 +38,13 @@ MAX_LEARNED_PER_ARTICLE = 30
 
 
 def normalized_question(text: str, locale: str) -> str:
-    """The question's analyzed terms, sorted and de-duplicated ("Refunds?" and "refund" are
-    one question); the lower-cased text when it has no terms."""
-    from storedesk.search.analyzers import analyze_query
+    """The question's analyzed words, sorted and de-duplicated ("Refunds?" and "refund" are
+    one question); the lower-cased text when it has no words. Words, not the terms they are
+    looked up as: a Chinese word stays one key (信用卡), not its character pairs."""
+    from storedesk.search.analyzers import query_words
 
     text = " ".join(text.split())
-    terms = " ".join(sorted(set(analyze_query(text, locale))))
+    terms = " ".join(sorted({word for word, _ in query_words(text, locale)}))
     return (terms or text.lower())[:300]
 
 

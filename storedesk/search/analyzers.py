@@ -175,28 +175,36 @@ def analyze_query(text: str, language: str) -> list[str]:
     for every sentence (:func:`index_tokens`), however jieba cut it there. Search mode here
     would only add terms that every match must also contain.
     """
+    return [term for _, terms in query_words(text, language) for term in terms]
+
+
+def query_words(text: str, language: str) -> list[tuple[str, list[str]]]:
+    """Each word of a query with the terms it is looked up as (:func:`analyze_query` is
+    their concatenation). The words are stable keys (a Chinese word as jieba's precise mode
+    cuts it, else the analyzed term); several terms only for Chinese words looked up as
+    character pairs."""
     text = _clean(text)
     group = language_group(language)
     if group == ZH:
-        return _chinese_query_terms(text)
-    return [term for term, _, _ in _word_tokens(text, group)]
+        return _chinese_query_words(text)
+    return [(term, [term]) for term, _, _ in _word_tokens(text, group)]
 
 
-def _chinese_query_terms(text: str) -> list[str]:
+def _chinese_query_words(text: str) -> list[tuple[str, list[str]]]:
     simplified = _to_simplified(text.translate(_FULLWIDTH))
-    terms = []
+    found = []
     for term, start, _ in _chinese_tokens(text, search_mode=False):
         if not _HAN_ONLY_RE.fullmatch(term):
-            terms.append(term)
+            found.append((term, [term]))
         elif len(term) > 2:
-            terms += _han_bigrams(term)
+            found.append((term, _han_bigrams(term)))
         elif len(term) == 1:
             # A lone character jieba split off a word it does not know (快递|柜): looked up
             # as the pair it forms with its neighbour, which the index holds.
-            terms.append(_pair_around(simplified, start) or term)
+            found.append((term, [_pair_around(simplified, start) or term]))
         else:
-            terms.append(term)
-    return terms
+            found.append((term, [term]))
+    return found
 
 
 def _pair_around(text: str, index: int) -> str | None:

@@ -27,18 +27,20 @@ TITLE_WEIGHT = 3
 INDEXING_PRIORITY = -10
 
 
-def version_key(store_id: int) -> str:
-    return f"search:version:{store_id}"
+def version_key(store_id: int, kind: str) -> str:
+    return f"search:version:{store_id}:{kind}"
 
 
-def index_version(store_id: int) -> int:
-    """A number that changes whenever the store's index changes (cached matrices compare it)."""
-    return cache.get(version_key(store_id), 0)
+def index_version(store_id: int, kind: str) -> int:
+    """A number that changes whenever the store's index of ``kind`` changes (cached
+    matrices and vectors compare it): an article edited does not make every process read
+    the store's message vectors again."""
+    return cache.get(version_key(store_id, kind), 0)
 
 
-def bump_version(store_id: int) -> None:
-    """Mark the store's index changed: matrices and vectors cached from it are read again."""
-    key = version_key(store_id)
+def bump_version(store_id: int, kind: str) -> None:
+    """Mark the store's index of ``kind`` changed: what is cached from it is read again."""
+    key = version_key(store_id, kind)
     if not cache.add(key, 1, timeout=None):
         try:
             cache.incr(key)
@@ -138,7 +140,7 @@ def document_index(
                 )
                 for n, text in enumerate(question_texts)
             )
-        transaction.on_commit(lambda: bump_version(store_id))
+        transaction.on_commit(lambda: bump_version(store_id, kind))
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def document_remove(*, kind: str, object_ids: Iterable[int]) -> int:
     )
     deleted, _ = SearchDocument.objects.filter(kind=kind, object_id__in=object_ids).delete()
     for store_id in stores:
-        transaction.on_commit(lambda store_id=store_id: bump_version(store_id))
+        transaction.on_commit(lambda store_id=store_id: bump_version(store_id, kind))
     return deleted
 
 

@@ -43,6 +43,8 @@ class SearchDocument(models.Model):
         indexes = [
             models.Index(fields=["store", "kind", "locale"], name="search_scope"),
             models.Index(fields=["kind", "parent_id"], name="search_parent"),
+            # A store's newest messages (the embedding run's window), walked backwards.
+            models.Index(fields=["store", "kind", "id"], name="search_store_newest"),
         ]
 
     def __str__(self):

@@ -146,7 +146,7 @@ def clear_cache() -> None:
 
 
 def _matrix(scope: Scope, embedder_name: str) -> _Matrix:
-    version = index_version(scope.store_id)
+    version = index_version(scope.store_id, scope.kind)
     key = (scope, embedder_name)
     with _lock:
         cached = _cache.get(key)

@@ -6,7 +6,9 @@ messages of each store in scope. Neither SQLite nor PostgreSQL as shipped has a 
 index, so each process keeps those vectors in memory, per store and kind, quantised to int8
 (a byte a dimension and a scale per vector: about 19 MB for 50,000 vectors of 384
 dimensions), and on the next search reads only the rows added since. A removal from the
-index bumps the store's index version, and the store's vectors are then read again.
+index of that kind bumps the store's version for it, and the store's vectors are then read
+again; vectors the embedding run drops because their messages left the window are dropped
+here the same way, by keeping the newest ``WINDOW`` documents.
 
 A multilingual model scores text in the query's language higher whatever it says (a Chinese
 search scores every Chinese message above most Croatian ones), so each language's mean
@@ -41,6 +43,7 @@ MIN_VECTORS_TO_CENTER = 20
 class _Vectors:
     version: int
     last_passage_id: int
+    document_ids: np.ndarray  # int64, ascending: the newest documents are at the end
     parent_ids: np.ndarray  # int64, one per vector
     locales: np.ndarray  # int16, one per vector: an index into _locale_names
     codes: np.ndarray  # int8, (vectors, dim)
@@ -131,9 +134,9 @@ def _locale_number(locale: str) -> int:
 
 def _store_vectors(store_id: int, kind: str, embedder_name: str) -> _Vectors:
     key = (store_id, kind, embedder_name)
-    version = index_version(store_id)
+    version = index_version(store_id, kind)
     with _lock:
-        cached = _cache.pop(key, None)  # put back below, as the most recently read
+        cached = _cache.get(key)
     if cached is None or cached.version != version:
         cached = _read(store_id, kind, embedder_name, version=version, after=0)
     else:
@@ -141,7 +144,8 @@ def _store_vectors(store_id: int, kind: str, embedder_name: str) -> _Vectors:
         if len(newer.parent_ids):
             cached = _joined(cached, newer)
     with _lock:
-        _cache[key] = cached
+        _cache.pop(key, None)
+        _cache[key] = cached  # the most recently read last
         while len(_cache) > MAX_CACHED_STORES:
             _cache.pop(next(iter(_cache)))
     return cached
@@ -164,8 +168,10 @@ def _read(store_id: int, kind: str, embedder_name: str, *, version: int, after: 
             id__in=ids[start : start + READ_BATCH],
             embedder=embedder_name,
             role=PassageRole.SECTION,
-        ).values_list("id", "document__parent_id", "vector", "document__locale")
-    rows.sort(key=lambda row: row[0])  # oldest first, so the newest are at the end
+        ).values_list("document_id", "document__parent_id", "vector", "document__locale")
+    # Oldest message first, so the newest are at the end (a backlog is embedded newest
+    # first, so the order of passage ids is not the order of the messages).
+    rows.sort(key=lambda row: row[0])
     dims = {len(bytes(row[2])) for row in rows}
     if len(dims) > 1:  # mixed dimensions (a model change mid-way): keep the newest model's
         newest = len(bytes(rows[-1][2]))
@@ -178,6 +184,7 @@ def _read(store_id: int, kind: str, embedder_name: str, *, version: int, after: 
     return _Vectors(
         version=version,
         last_passage_id=max(ids, default=after),
+        document_ids=np.array([row[0] for row in rows], dtype=np.int64),
         parent_ids=np.array([row[1] or 0 for row in rows], dtype=np.int64),
         locales=np.array([_locale_number(row[3]) for row in rows], dtype=np.int16),
         codes=codes,
@@ -186,14 +193,19 @@ def _read(store_id: int, kind: str, embedder_name: str, *, version: int, after: 
 
 
 def _joined(older: _Vectors, newer: _Vectors) -> _Vectors:
+    """The vectors of both, of the newest ``WINDOW`` documents: the embedding run drops the
+    vectors of messages older than the store's window from the database, and these are
+    the ones dropped here."""
     if older.codes.shape[1:] != newer.codes.shape[1:] and len(older.parent_ids):
         return newer
-    keep = slice(max(len(older.parent_ids) + len(newer.parent_ids) - WINDOW, 0), None)
+    document_ids = np.concatenate([older.document_ids, newer.document_ids])
+    order = np.argsort(document_ids, kind="stable")[-WINDOW:]
     return _Vectors(
         version=newer.version,
         last_passage_id=newer.last_passage_id,
-        parent_ids=np.concatenate([older.parent_ids, newer.parent_ids])[keep],
-        locales=np.concatenate([older.locales, newer.locales])[keep],
-        codes=np.concatenate([older.codes.reshape(-1, newer.codes.shape[1]), newer.codes])[keep],
-        scales=np.concatenate([older.scales, newer.scales])[keep],
+        document_ids=document_ids[order],
+        parent_ids=np.concatenate([older.parent_ids, newer.parent_ids])[order],
+        locales=np.concatenate([older.locales, newer.locales])[order],
+        codes=np.concatenate([older.codes.reshape(-1, newer.codes.shape[1]), newer.codes])[order],
+        scales=np.concatenate([older.scales, newer.scales])[order],
     )

@@ -16,7 +16,8 @@ from storedesk.conversations.services import message_receive
 from storedesk.conversations.tasks import embed_messages
 from storedesk.core.testing import StoreFactory, committed_events, inbound, make_inbox
 from storedesk.search import vectors
-from storedesk.search.models import DocumentKind, SearchPassage
+from storedesk.search.embedders import get_embedder
+from storedesk.search.models import DocumentKind, SearchDocument, SearchPassage
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +219,7 @@ def test_each_language_is_centred_on_the_stores_mean():
     held = vectors._Vectors(
         version=0,
         last_passage_id=0,
+        document_ids=np.arange(41),
         parent_ids=np.arange(41),
         locales=locales,
         codes=np.zeros((41, 1), np.int8),
@@ -227,3 +229,92 @@ def test_each_language_is_centred_on_the_stores_mean():
     # The two large languages end level; the one with a single vector is left as it is.
     assert centred[0] == pytest.approx(centred[20])
     assert centred[40] == pytest.approx(0.7)
+
+
+def _held(document_ids):
+    count = len(document_ids)
+    return vectors._Vectors(
+        version=0,
+        last_passage_id=max(document_ids),
+        document_ids=np.array(document_ids, dtype=np.int64),
+        parent_ids=np.array(document_ids, dtype=np.int64) * 10,
+        locales=np.zeros(count, np.int16),
+        codes=np.ones((count, 2), np.int8),
+        scales=np.ones(count, np.float32),
+    )
+
+
+def test_the_cache_keeps_the_newest_messages_not_the_newest_vectors(monkeypatch):
+    # A backlog is embedded newest first: message 3's vector can come after message 7's.
+    monkeypatch.setattr(vectors, "WINDOW", 3)
+    joined = vectors._joined(_held([5, 6]), _held([3, 7]))
+    assert list(joined.document_ids) == [5, 6, 7]
+    assert list(joined.parent_ids) == [50, 60, 70]
+
+
+def test_a_search_reads_only_what_was_added_since_the_last(shop, monkeypatch):
+    receive(shop, OTHER_ISSUES[0], "a@x.hr")
+    messages_embed_pending()
+    reads = []
+    read = vectors._read
+    monkeypatch.setattr(
+        vectors,
+        "_read",
+        lambda *args, **kwargs: reads.append(kwargs["after"]) or read(*args, **kwargs),
+    )
+    conversations_similar(QUERY, store_ids=[shop.pk])
+    receive(shop, COAT, "b@x.com")
+    messages_embed_pending()
+    assert conversations_similar(QUERY, store_ids=[shop.pk])
+    assert reads[0] == 0 and all(after > 0 for after in reads[1:]) and len(reads) == 2
+
+
+def test_an_article_edit_does_not_make_searches_read_the_messages_again(shop):
+    from storedesk.search.indexing import bump_version
+
+    receive(shop, COAT, "a@x.com")
+    messages_embed_pending()
+    conversations_similar(QUERY, store_ids=[shop.pk])
+    version = vectors._cache[(shop.pk, DocumentKind.MESSAGE, get_embedder().name)].version
+    bump_version(shop.pk, DocumentKind.ARTICLE)
+    conversations_similar(QUERY, store_ids=[shop.pk])
+    assert vectors._cache[(shop.pk, DocumentKind.MESSAGE, get_embedder().name)].version == version
+
+
+def test_a_message_deleted_after_it_was_picked_is_skipped(shop):
+    conversation = receive(shop, COAT, "a@x.com")
+    message = conversation.messages.get()
+    document = SearchDocument.objects.get(kind=DocumentKind.MESSAGE, object_id=message.pk)
+    message.delete()
+    assert search_index._embed([(document.pk, message.pk)], get_embedder()) == 0
+    assert messages_embed_pending() == 0
+
+
+def test_later_runs_look_above_what_is_embedded_but_a_changed_message_is_seen(shop, monkeypatch):
+    monkeypatch.setattr(search_index, "LATE_MARGIN", 0)
+    conversation = receive(shop, COAT, "a@x.com")
+    assert messages_embed_pending() == 1
+    assert messages_embed_pending() == 0
+    message = conversation.messages.get()
+    message.text = "The zip on my coat broke, I want a refund"
+    message.save(update_fields=["text"])
+    with committed_events():
+        messages_reindex(message_ids=[message.pk])
+    assert messages_embed_pending() == 1  # below the mark, found again
+
+
+def test_one_stores_backlog_does_not_hold_back_another(shop, monkeypatch):
+    other = StoreFactory(slug="other", supported_locales=["en"])
+    for n in range(3):
+        receive(shop, f"Backlog message number {n} about a parcel", f"b{n}@x.com")
+    receive(other, COAT, "n@x.com")
+    order, embed = [], search_index._embed
+
+    def recording(pending, embedder):
+        order.append(SearchDocument.objects.get(pk=pending[0][0]).store_id)
+        return embed(pending, embedder)
+
+    monkeypatch.setattr(search_index, "_embed", recording)
+    assert messages_embed_pending(batch=1) == 4
+    # A batch per store in turn: the other store's message waits for one batch, not three.
+    assert order == [shop.pk, other.pk, shop.pk, shop.pk]

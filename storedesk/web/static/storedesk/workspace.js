@@ -97,6 +97,23 @@
     item_scroll(thread);
   }
 
+  // One element per message, however it arrived: the composer's response, the live
+  // pushes and the fetches they start can race (a browser test saw a reply twice), so any
+  // earlier copy of a message is dropped whenever the thread changes.
+  function dropRepeatedMessages(thread) {
+    const seen = new Set();
+    for (const item of Array.from(thread.querySelectorAll(":scope > [data-message-id]")).reverse()) {
+      if (seen.has(item.dataset.messageId)) item.remove();
+      else seen.add(item.dataset.messageId);
+    }
+  }
+  const threadList = document.getElementById("thread");
+  if (threadList && window.MutationObserver) {
+    new MutationObserver(() => dropRepeatedMessages(threadList)).observe(threadList, {
+      childList: true,
+    });
+  }
+
   function item_scroll(thread) {
     const last = thread.lastElementChild;
     if (last) last.scrollIntoView({ block: "nearest" });
