@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.search import vectors
-from storedesk.search.analyzers import index_terms, language_group
+from storedesk.search.analyzers import HAN_RE, index_terms, language_group
 from storedesk.search.embedders import get_embedder
 from storedesk.search.indexing import (
     WordsOnly,
@@ -54,7 +54,6 @@ EMBED_BATCH = 32
 # Documents below the newest one seen that the next run looks at again: a message whose
 # transaction commits after a later one's would otherwise be passed over.
 LATE_MARGIN = 1000
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -174,10 +173,10 @@ def _describes(query: str) -> bool:
     """Whether ``query`` reads as a description: two words or more, a word being letters
     only (order and tracking numbers, "CE439076951HR", and addresses are not words) or two
     Chinese characters (Chinese is written without spaces; a word is about two)."""
-    han = len(_HAN_RE.findall(query))
+    han = len(HAN_RE.findall(query))
     words = [
         token
-        for token in _HAN_RE.sub(" ", query).split()
+        for token in HAN_RE.sub(" ", query).split()
         if _WORD_RE.fullmatch(token.strip(".,;:!?\"'()"))
     ]
     return len(words) + han // 2 >= SIMILAR_MIN_WORDS

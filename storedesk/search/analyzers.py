@@ -118,7 +118,7 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _NO_SPACE = _HAN + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u309f"
 _KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-_HAN_RE = re.compile(f"[{_HAN}]")
+HAN_RE = re.compile(f"[{_HAN}]")
 _HAN_RUN_RE = re.compile(f"[{_HAN}]{{2,}}")
 _HAN_ONLY_RE = re.compile(f"[{_HAN}]+")
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}{_KATAKANA}]")
@@ -295,7 +295,7 @@ def _chinese_tokens(text: str, search_mode: bool) -> list[tuple[str, int, int]]:
         words = [
             (word, start, end)
             for word, start, end in rjieba.tokenize(text, mode="search")
-            if (start, end) in whole or _HAN_RE.search(word)
+            if (start, end) in whole or HAN_RE.search(word)
         ]
     tokens = []
     for word, start, _ in words:
@@ -307,7 +307,7 @@ def _chinese_tokens(text: str, search_mode: bool) -> list[tuple[str, int, int]]:
 def _to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese, character for character (every offset kept)."""
     global _converter
-    if not _HAN_RE.search(text):
+    if not HAN_RE.search(text):
         return text
     if _converter is None:
         with _converter_lock:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable
 from functools import cached_property, lru_cache
 
-from storedesk.search.analyzers import HBS, SIMPLE, ZH, base_language, language_group
+from storedesk.search.analyzers import HAN_RE, HBS, SIMPLE, ZH, base_language, language_group
 
 MAX_SAMPLE = 1000
 """Only the first characters are read: more text does not change the answer, only the time."""
@@ -31,7 +31,6 @@ MIN_CONFIDENCE = 0.7
 # Cyrillic text is not necessarily Serbian.
 _CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "mk", "kk", "ky", "mn", "tg", "tt", "ba"})
 
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _KANA_HANGUL_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff]")
 _CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
@@ -54,12 +53,12 @@ def detect_language(text: str, candidates: Iterable[str] | None = None) -> str |
     """
     sample = text[:MAX_SAMPLE]
     letters = sum(map(len, _LETTERS_RE.findall(sample)))
-    han = len(_HAN_RE.findall(sample))
+    han = len(HAN_RE.findall(sample))
     if letters < MIN_LETTERS and han < 2:
         return None
     choices = _Choices.of(candidates)
 
-    other_words = len(_LETTERS_RE.findall(_HAN_RE.sub(" ", sample)))
+    other_words = len(_LETTERS_RE.findall(HAN_RE.sub(" ", sample)))
     # A Han character weighs as much as a word of another script ("我的iPhone坏了" is Chinese).
     if han > other_words and not _KANA_HANGUL_RE.search(sample):
         if choices is None:
