@@ -1,7 +1,9 @@
 """The assistant's settings of one inbox (part of the inbox's config, validated with it).
 
-``{"enabled": true, "human_only_intents": ["payment_issue"]}``: the assistant answers the
-inbox's customers first; messages with a human-only intent go straight to a person.
+``{"enabled": true, "human_only_intents": ["payment_issue"]}``: in a chat inbox the
+assistant answers the customers first; in an email or web-form inbox it replies to a new
+request with the help-center articles that may answer it (``suggestions``). Messages with
+a human-only intent go straight to a person.
 """
 
 from __future__ import annotations
@@ -29,13 +31,26 @@ class AssistantInboxConfig(pydantic.BaseModel):
         return list(dict.fromkeys(values))
 
 
-# The inbox kinds where the assistant can answer first.
+# The inbox kinds where the assistant converses: answers first, asks, hands off.
 ASSISTANT_CHANNELS = frozenset({"webchat"})
+# The inbox kinds where it suggests articles once, in reply to a new request: mail is not a
+# chat (a question back would wait hours for its answer), and people answer the request.
+SUGGEST_CHANNELS = frozenset({"email", "webform"})
 
 
 def assistant_config_of(inbox) -> AssistantInboxConfig | None:
-    """The inbox's assistant settings when the assistant is on for it, else None."""
-    if inbox.kind not in ASSISTANT_CHANNELS:
+    """The chat inbox's assistant settings when the assistant is on for it, else None."""
+    return _enabled_config(inbox, ASSISTANT_CHANNELS)
+
+
+def suggest_config_of(inbox) -> AssistantInboxConfig | None:
+    """The email or web-form inbox's assistant settings when it suggests articles there,
+    else None."""
+    return _enabled_config(inbox, SUGGEST_CHANNELS)
+
+
+def _enabled_config(inbox, kinds: frozenset[str]) -> AssistantInboxConfig | None:
+    if inbox.kind not in kinds:
         return None
     try:
         config = AssistantInboxConfig.model_validate(inbox.config.get("assistant") or {})

@@ -5,20 +5,29 @@ from storedesk.conversations.events import MessageCreated
 
 
 def enqueue_reply(event: MessageCreated) -> None:
-    """A customer wrote in an inbox where the assistant answers first: its turn, in a task."""
-    from storedesk.assistant.config import ASSISTANT_CHANNELS, assistant_config_of
+    """A customer wrote in an inbox where the assistant takes part: its turn (a chat) or
+    its suggestions (email, web form), in a task."""
+    from storedesk.assistant.config import (
+        ASSISTANT_CHANNELS,
+        SUGGEST_CHANNELS,
+        assistant_config_of,
+        suggest_config_of,
+    )
 
     if event.kind != MessageKind.INBOUND:
         return
-    if event.channel and event.channel not in ASSISTANT_CHANNELS:
-        return  # e.g. an API or email message: no need to read the message's inbox
-    from storedesk.assistant.tasks import assistant_reply
+    if event.channel and event.channel not in ASSISTANT_CHANNELS | SUGGEST_CHANNELS:
+        return  # e.g. an API message: no need to read the message's inbox
+    from storedesk.assistant.tasks import assistant_reply, assistant_suggestions
     from storedesk.conversations.models import Message
 
     message = Message.objects.filter(pk=event.message_id).select_related("inbox").first()
-    if message is None or assistant_config_of(message.inbox) is None:
+    if message is None:
         return
-    assistant_reply(event.message_id)
+    if assistant_config_of(message.inbox) is not None:
+        assistant_reply(event.message_id)
+    elif suggest_config_of(message.inbox) is not None:
+        assistant_suggestions(event.message_id)
 
 
 def enqueue_retraining(event) -> None:

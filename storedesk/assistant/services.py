@@ -301,15 +301,23 @@ def _handoff_reply(store, turn: Turn, now) -> str:
     with translation.override(turn.language):
         parts = [turn.reply] if turn.reply else []
         parts.append(texts.handing_off())
-        if not is_open(store, now):
-            opening = next_opening(store, now)
-            if opening is None:
-                parts.append(texts.away_no_hours())
-            else:
-                local = timezone.localtime(opening, _zone(store))
-                when = f"{date_format(local, 'l')} {date_format(local, 'SHORT_DATETIME_FORMAT')}"
-                parts.append(texts.away_until(f"{when} ({store.time_zone})"))
+        away = away_text(store, now, texts.away_until)
+        if away:
+            parts.append(away)
     return "\n\n".join(parts)
+
+
+def away_text(store, now, until) -> str:
+    """Outside the store's business hours, when the team is next in (``until`` phrases
+    the time, in the store's time zone, in the active language); "" while it is open."""
+    if is_open(store, now):
+        return ""
+    opening = next_opening(store, now)
+    if opening is None:
+        return texts.away_no_hours()
+    local = timezone.localtime(opening, _zone(store))
+    when = f"{date_format(local, 'l')} {date_format(local, 'SHORT_DATETIME_FORMAT')}"
+    return until(f"{when} ({store.time_zone})")
 
 
 def _zone(store):

@@ -1,4 +1,5 @@
-"""Background work of the assistant: its turn after a customer message."""
+"""Background work of the assistant: its turn after a customer message, its suggestions
+for a new request by email or web form."""
 
 from huey.contrib.djhuey import db_task
 
@@ -12,6 +13,13 @@ def assistant_reply(message_id: int) -> None:
     from storedesk.assistant.services import assistant_respond
 
     assistant_respond(message_id=message_id)
+
+
+@db_task(retries=2, retry_delay=30)
+def assistant_suggestions(message_id: int) -> None:
+    from storedesk.assistant.suggestion_services import assistant_suggest
+
+    assistant_suggest(message_id=message_id)
 
 
 @db_task()

@@ -80,6 +80,37 @@ def away_no_hours() -> str:
     return _("Our team is away right now. We will answer as soon as we are back.")
 
 
+def suggestions_intro() -> str:
+    return _(
+        "Thank you for your message. A member of our team will answer you soon. In the "
+        "meantime, these articles may already answer your question:"
+    )
+
+
+def order_intro() -> str:
+    return _("Thank you for your message. A member of our team will answer you soon. Your order:")
+
+
+def suggestions_close(url: str) -> str:
+    return _(
+        "If this answered your question, you can close your request here: %(url)s\n"
+        "Otherwise there is nothing you need to do: we will reply to you."
+    ) % {"url": url}
+
+
+def away_mail(when: str) -> str:
+    return _("Our team is away right now and will answer from %(when)s.") % {"when": when}
+
+
+def closed_by_customer(title: str) -> str:
+    """The team's note when the customer closed the request with the suggestion's link."""
+    if title:
+        return _(
+            "The customer closed the request: the suggested article “%(title)s” answered it."
+        ) % {"title": title}
+    return _("The customer closed the request: the assistant's reply answered it.")
+
+
 # Answers to "Did this answer your question?" typed instead of clicked.
 _YES = {
     "yes",

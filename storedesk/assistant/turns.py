@@ -142,20 +142,11 @@ def _decide(context: Context, u: Understanding, turn: Turn) -> None:
         if answer is not None:
             feedback_turn(turn, answer)
             return
-    lowered = text.lower()
-    if u.intent == "contact_human_agent" or any(word in lowered for word in PERSON_WORDS):
-        _handoff(turn, HandoffReason.ASKED_FOR_PERSON)
-        return
-    if sentiment_of(text).strongly_negative:
-        _handoff(turn, HandoffReason.NEGATIVE)
+    reason = person_first(text, u, context.human_only)
+    if reason:
+        _handoff(turn, reason)
         return
     sure = u.confidence >= INTENT_SURE
-    if u.intent == "complaint" and sure:
-        _handoff(turn, HandoffReason.COMPLAINT)
-        return
-    if u.intent in context.human_only and sure:
-        _handoff(turn, HandoffReason.HUMAN_ONLY)
-        return
     if sure and u.intent not in INTENTS and _shop_intent_turn(context, u, turn):
         return
     order_intent = _order_intent(context, u)
@@ -168,6 +159,23 @@ def _decide(context: Context, u: Understanding, turn: Turn) -> None:
     if _help_center_turn(context, u, turn):
         return
     _unsure(turn)
+
+
+def person_first(text: str, u: Understanding, human_only: frozenset[str]) -> str:
+    """The ``HandoffReason`` for which a person, not the assistant, should answer this
+    message (asked for a person, strong negative sentiment, a complaint, a human-only
+    intent), or ""."""
+    lowered = text.lower()
+    if u.intent == "contact_human_agent" or any(word in lowered for word in PERSON_WORDS):
+        return HandoffReason.ASKED_FOR_PERSON
+    if sentiment_of(text).strongly_negative:
+        return HandoffReason.NEGATIVE
+    sure = u.confidence >= INTENT_SURE
+    if u.intent == "complaint" and sure:
+        return HandoffReason.COMPLAINT
+    if u.intent in human_only and sure:
+        return HandoffReason.HUMAN_ONLY
+    return ""
 
 
 def _shop_intent_turn(context: Context, u: Understanding, turn: Turn) -> bool:
@@ -212,7 +220,9 @@ def _order_intent(context: Context, u: Understanding) -> str:
 
 def _order_turn(context: Context, turn: Turn, intent: str) -> None:
     turn.intent = intent
-    order = _vouched_order(context)
+    order = vouched_order(
+        contact=context.conversation.contact, channel=context.channel, text=context.text
+    )
     if order is None:
         numbers = order_lookup.order_numbers_in(context.text)
         if not numbers and context.claimed_order_number:
@@ -250,35 +260,43 @@ def _order_turn(context: Context, turn: Turn, intent: str) -> None:
     turn.tried.append({"step": "order_status", "order": order.number})
 
 
-def _vouched_order(context: Context):
-    """An order of the contact the channel vouches for: the one a number names, or the
-    latest."""
-    vouched = order_lookup.vouched_orders(
-        contact=context.conversation.contact, channel=context.channel
-    )
+def vouched_order(*, contact, channel: str, text: str):
+    """An order of the contact the channel vouches for: the one ``text`` names, else the
+    latest (None when it names another number)."""
+    vouched = order_lookup.vouched_orders(contact=contact, channel=channel)
     if not vouched:
         return None
-    numbers = {n.lstrip("#").upper() for n in order_lookup.order_numbers_in(context.text)}
+    numbers = {n.lstrip("#").upper() for n in order_lookup.order_numbers_in(text)}
     named = [o for o in vouched if o.number.upper() in numbers]
     return named[0] if named else (vouched[0] if not numbers else None)
 
 
-def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
+def public_hits(store, text: str, language: str, *, limit: int) -> list:
+    """The help-center search's hits for ``text`` (in the store locale of ``language``
+    first), keeping only articles public now in one of the store's locales, as the public
+    pages would (the index may lag a change)."""
     from storedesk.helpcenter.search import search_articles
 
-    locale = store_locale(context.store, turn.language)
-    hits = search_articles(context.store, context.text, locale=locale, limit=3)
-    # As the public pages: only what is public now (the index may lag a change).
-    hits = [
+    hits = search_articles(store, text, locale=store_locale(store, language), limit=limit)
+    return [
         hit
         for hit in hits
         if hit.article.is_public
-        and hit.article.store_id == context.store.pk
-        and hit.translation.locale in context.store.locales
+        and hit.article.store_id == store.pk
+        and hit.translation.locale in store.locales
     ]
-    best = _best_for_intent(hits, u)
+
+
+def answer_floor(u: Understanding) -> float:
+    """The similarity a passage needs to answer this message."""
+    return OUT_OF_SCOPE_FLOOR if u.intent == OUT_OF_SCOPE else ANSWER_FLOOR
+
+
+def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
+    hits = public_hits(context.store, context.text, turn.language, limit=3)
+    best = best_for_intent(hits, u)
     score = best.semantic_score if best is not None else None
-    floor = OUT_OF_SCOPE_FLOOR if u.intent == OUT_OF_SCOPE else ANSWER_FLOOR
+    floor = answer_floor(u)
     if best is None or score is None or score < floor:
         turn.tried.append(
             {"step": "help_center_no_answer", "best": round(score, 3) if score else None}
@@ -298,14 +316,14 @@ def _help_center_turn(context: Context, u: Understanding, turn: Turn) -> bool:
             part
             for part in (
                 texts.answer_intro(),
-                _passage(best),
-                texts.read_more(translation_.title, _article_url(context.store, translation_)),
+                passage_of(best),
+                texts.read_more(translation_.title, article_url(context.store, translation_)),
                 texts.ask_feedback(),
             )
             if part
         )
     translation_ = best.translation
-    url = _article_url(context.store, translation_)
+    url = article_url(context.store, translation_)
     turn.awaiting = Awaiting.FEEDBACK
     turn.unsure_count = 0
     turn.answer = {
@@ -336,8 +354,8 @@ def _phrased(context: Context, turn: Turn, hits) -> tuple[object, str] | None:
     sources = [
         Source(
             title=hit.translation.title,
-            url=_article_url(context.store, hit.translation),
-            text=_passage(hit),
+            url=article_url(context.store, hit.translation),
+            text=passage_of(hit),
         )
         for hit in hits
     ]
@@ -355,7 +373,7 @@ def _phrased(context: Context, turn: Turn, hits) -> tuple[object, str] | None:
     return hits[answer.cited[0] - 1], reply
 
 
-def _best_for_intent(hits, u: Understanding):
+def best_for_intent(hits, u: Understanding):
     """The best hit, or a near-tie whose title the intent model reads as the message's
     intent when the best one's title does not."""
     from storedesk.assistant.understanding import default_model
@@ -371,15 +389,17 @@ def _best_for_intent(hits, u: Understanding):
     return matching[0] if matching else hits[0]
 
 
-def _passage(hit) -> str:
+def passage_of(hit, limit: int = PASSAGE_CHARS) -> str:
+    """The hit's passage (else its article's text), cut at a sentence end within
+    ``limit`` characters when it is longer."""
     from storedesk.helpcenter.markdown import render_plain
 
     text = hit.passage or render_plain(hit.translation.body)
-    if len(text) <= PASSAGE_CHARS:
+    if len(text) <= limit:
         return text
-    cut = text[:PASSAGE_CHARS]
+    cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("。"), cut.rfind("\n"))
-    return (cut[: end + 1] if end > PASSAGE_CHARS // 2 else cut.rstrip()) + " …"
+    return (cut[: end + 1] if end > limit // 2 else cut.rstrip()) + " …"
 
 
 def article_path(store, translation_) -> str:
@@ -389,7 +409,7 @@ def article_path(store, translation_) -> str:
     return reverse("helpcenter:article", args=[store.slug, translation_.locale, translation_.slug])
 
 
-def _article_url(store, translation_) -> str:
+def article_url(store, translation_) -> str:
     from django.conf import settings
 
     return settings.PUBLIC_URL + article_path(store, translation_)

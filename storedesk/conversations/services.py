@@ -531,6 +531,7 @@ def _outbound_for(message: Message) -> OutboundMessage:
             for a in message.attachments.all()
         ),
         thread_external_ids=thread_ids,
+        automatic=message.sender_type == SenderType.ASSISTANT,
     )
 
 

@@ -15,6 +15,7 @@ from storedesk.web.views import (
 urlpatterns = [
     path("", public.home, name="home"),
     path("forms/<str:token>/", public.webform_page, name="webform"),
+    path("requests/solved/<str:token>/", public.request_solved, name="assistant-solved"),
     path("login/", auth.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", auth.preferences, name="preferences"),

@@ -92,6 +92,8 @@ class OutboundMessage:
     signature: str = ""
     # External ids of earlier messages in the conversation, oldest first (for threading).
     thread_external_ids: tuple[str, ...] = ()
+    # Written by the assistant, not a person (mail channels mark it as an automatic reply).
+    automatic: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,15 @@ def reply_bodies(outbound: OutboundMessage) -> tuple[str, str]:
     return text + "\n", html
 
 
+def automatic_headers(outbound: OutboundMessage) -> dict[str, str]:
+    """RFC 3834 headers for a reply no person wrote (the assistant's): other systems'
+    auto-responders and our own receiver leave it unanswered, so two robots never write to
+    each other in a loop."""
+    if not outbound.automatic:
+        return {}
+    return {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
+
+
 def reply_subject(subject: str) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 

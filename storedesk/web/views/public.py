@@ -1,7 +1,9 @@
-"""Public pages of the foundation: the landing page and the hosted contact form."""
+"""Public pages of the foundation: the landing page, the hosted contact form and the page
+where a customer closes a request the assistant's suggestions answered."""
 
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import JavaScriptCatalog
 
@@ -50,6 +52,28 @@ def webform_page(request, token: str):
         "suggest_url": suggest_path(inbox.store),
     }
     return render(request, "web/webform.html", context, status=422 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def request_solved(request, token: str):
+    """The closing link of the assistant's suggestions (email, web form): GET asks "Did
+    this answer your question?" (mail scanners open links, so only the button closes),
+    POST closes the request. In the language the assistant wrote in."""
+    from storedesk.assistant.suggestion_services import solved_link, suggestion_solved
+
+    try:
+        outcome = suggestion_solved(token=token) if request.method == "POST" else ""
+        link = solved_link(token)
+    except NotFound:
+        return render(request, "web/not_found.html", status=404)
+    context = {
+        "store": link.conversation.store,
+        "answer": link.answer,
+        "closable": link.closable,
+        "outcome": outcome,
+    }
+    with translation.override(link.session.language or link.conversation.store.default_locale):
+        return render(request, "web/request_solved.html", context)
 
 
 class TranslationCatalog(JavaScriptCatalog):

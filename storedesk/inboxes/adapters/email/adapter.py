@@ -10,6 +10,7 @@ import pydantic
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
+from storedesk.assistant.config import AssistantInboxConfig
 from storedesk.inboxes.adapters import register
 from storedesk.inboxes.adapters.base import (
     ChannelAdapter,
@@ -17,7 +18,7 @@ from storedesk.inboxes.adapters.base import (
     OutboundMessage,
 )
 from storedesk.inboxes.adapters.email.tokens import reply_address, subject_tag
-from storedesk.inboxes.adapters.mail import reply_subject, send_reply_mail
+from storedesk.inboxes.adapters.mail import automatic_headers, reply_subject, send_reply_mail
 
 MAX_REFERENCES = 20
 IMAP_DEFAULT_PORTS = {"ssl": 993, "starttls": 143}
@@ -105,6 +106,8 @@ class EmailInboxConfig(pydantic.BaseModel):
     address: str
     from_name: str = ""
     imap: ImapConfig | None = None
+    # The assistant replies to a new request with articles (storedesk.assistant.suggestions).
+    assistant: AssistantInboxConfig = pydantic.Field(default_factory=AssistantInboxConfig)
 
     @pydantic.field_validator("address")
     @classmethod
@@ -131,6 +134,7 @@ class EmailAdapter(ChannelAdapter):
         headers = {
             "Message-ID": message_id,
             "Reply-To": reply_address(address, outbound.conversation_id),
+            **automatic_headers(outbound),
         }
         thread = [i for i in outbound.thread_external_ids if i.startswith("<")]
         if thread:

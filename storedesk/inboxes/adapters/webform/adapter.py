@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
+from storedesk.assistant.config import AssistantInboxConfig
 from storedesk.inboxes.adapters import register
 from storedesk.inboxes.adapters.base import (
     ChannelAdapter,
@@ -15,7 +16,7 @@ from storedesk.inboxes.adapters.base import (
     OutboundMessage,
     SenderRef,
 )
-from storedesk.inboxes.adapters.mail import reply_subject, send_reply_mail
+from storedesk.inboxes.adapters.mail import automatic_headers, reply_subject, send_reply_mail
 
 MAX_FIELD = {"name": 200, "email": 254, "subject": 300, "message": 20_000, "order_number": 60}
 
@@ -28,6 +29,8 @@ class WebformConfig(pydantic.BaseModel):
     from_email: str = ""
     from_name: str = ""
     success_message: str = "Thank you! We have received your message and will reply by email."
+    # The assistant replies to a new request with articles (storedesk.assistant.suggestions).
+    assistant: AssistantInboxConfig = pydantic.Field(default_factory=AssistantInboxConfig)
 
 
 @register
@@ -71,5 +74,6 @@ class WebformAdapter(ChannelAdapter):
             subject=reply_subject(outbound.subject or f"your message to {self.inbox.store.name}"),
             from_name=self.config.from_name or self.inbox.store.name,
             from_address=self.config.from_email or settings.DEFAULT_FROM_EMAIL,
+            headers=automatic_headers(outbound),
         )
         return DeliveryResult()
