@@ -1,8 +1,11 @@
-"""The chat assistant in a real browser (Debian Chromium through Playwright) against the real
+"""The assistant in a real browser (Debian Chromium through Playwright) against the real
 ASGI server: a Croatian visitor is answered from an article the store wrote only in English
 and says it helped; a Chinese visitor asks for a person, is handed over, and the agent who
-opens the conversation in the workspace reads the assistant's note.
+opens the conversation in the workspace reads the assistant's note; a customer who wrote
+through the contact form closes the request from the link in the assistant's mail.
 """
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -194,3 +197,40 @@ def test_a_chinese_request_for_a_person_is_handed_off_with_a_note_for_the_agent(
     finally:
         agent_context.close()
         visitor_context.close()
+
+
+def test_a_web_form_request_is_closed_from_the_link_in_the_suggestions_mail(
+    asgi_live_server, page, intent_model, croatian_shop, mailoutbox
+):
+    base = asgi_live_server
+    form = make_inbox(
+        croatian_shop["store"], "webform", "Contact form", config={"assistant": {"enabled": True}}
+    )
+    page.goto(f"{base}/forms/{form.public_token}/")
+    page.fill("input[name=name]", "Ivana Horvat")
+    page.fill("input[name=email]", "ivana@example.hr")
+    page.fill("textarea[name=message]", "Koliko košta dostava unutar Hrvatske?")
+    page.click("button[type=submit]")
+    expect(page.locator(".notice")).to_be_visible()
+
+    (sent,) = mailoutbox
+    assert sent.to == ["Ivana Horvat <ivana@example.hr>"]
+    assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert "Troškovi dostave" in sent.body
+    path = re.search(r"/requests/solved/[^/\s]+/", sent.body).group(0)
+    conversation = Conversation.objects.get(inbox=form)
+    assert conversation.status == ConversationStatus.OPEN
+
+    page.goto(f"{base}{path}")  # the customer follows the link in the mail
+    expect(page.locator("main")).to_contain_text("Je li ovo odgovorilo na vaše pitanje?")
+    expect(page.locator("main a")).to_have_text("Troškovi dostave")
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.OPEN  # opening the link closes nothing
+    page.locator("#close-request").click()
+    expect(page.locator("#request-closed")).to_contain_text("Vaš je zahtjev zatvoren.")
+
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.RESOLVED
+    assert AssistantSession.objects.get(conversation=conversation).state == SessionState.RESOLVED
+    note = Message.objects.get(conversation=conversation, kind=MessageKind.NOTE)
+    assert "Troškovi dostave" in note.text
