@@ -173,6 +173,13 @@ class DailyRollup(RollupDimensions):
     negative = models.PositiveIntegerField(default=0)
     answers_rated = models.PositiveIntegerField(default=0)
     answers_helpful = models.PositiveIntegerField(default=0)
+    # The distributions of what is counted here: the four duration histograms
+    # (``totals.HISTOGRAMS`` → {bucket: count}, on the day of the first response or the
+    # resolution, like their counts) and "handoffs" ({reason: count}, on the day the
+    # conversation started), so a report adds up one row per day and dimensions instead of
+    # counting every fact of the period. Null in rows written before they were kept
+    # (``ROLLUP_FORMAT``); the refresh rebuilds those.
+    distributions = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["day", "store"], name="rollup_daily")]
@@ -207,6 +214,11 @@ class AgentHourRollup(models.Model):
         return f"agent {self.agent_id} on {self.day} at {self.hour}h"
 
 
+# Rollups of this format keep their distributions (``DailyRollup.distributions``); reports
+# read them from the rollups once ``RefreshState.rollup_format`` says every row has them.
+ROLLUP_FORMAT = 1
+
+
 class RefreshState(models.Model):
     """Where the incremental refresh has got to (a single row)."""
 
@@ -221,6 +233,9 @@ class RefreshState(models.Model):
     # Held while a refresh runs, so two workers never fold the same changes at once.
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
+    # ``ROLLUP_FORMAT`` once every rollup row has been written in it (0: some were written
+    # by an earlier version and are being rebuilt; reports count from the facts meanwhile).
+    rollup_format = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"analytics refreshed at {self.refreshed_at}"

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from storedesk.accounts.models import Agent, Team
 from storedesk.analytics.filters import ReportFilters, dimension_q, require_reports
 from storedesk.analytics.models import (
+    ROLLUP_FORMAT,
     AgentHourRollup,
     ConversationFact,
     DailyRollup,
@@ -173,9 +174,39 @@ def _totals_by(
     """``Totals`` per value of ``group`` (None: the key None) over ``start``..``end``
     (default: the filters' period)."""
     start, end = start or filters.start, end or filters.end
+    if distributions and not filters.tag and _rollups_have_distributions():
+        return _rollup_totals(actor, filters, start, end, group)
     totals = _counts(actor, filters, start, end, group)
     if distributions:
         _add_distributions(actor, filters, start, end, group, totals)
+    return totals
+
+
+def _rollups_have_distributions() -> bool:
+    """Every rollup row keeps its histograms and handoffs (see ``ROLLUP_FORMAT``)."""
+    return RefreshState.objects.filter(pk=1, rollup_format__gte=ROLLUP_FORMAT).exists()
+
+
+def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
+    """``Totals`` with distributions per value of ``group``, added up from the rollup rows
+    of the range in one query (about 110 rows a day at a million conversations a year)
+    instead of counting the period's facts per histogram bucket."""
+    fields = _fields(group)
+    width = len(fields)
+    totals: dict = {}
+    rows = DailyRollup.objects.filter(
+        dimension_q(actor, filters), day__range=(start, end)
+    ).values_list(*fields, *ROW_FIELDS, "distributions")
+    for row in rows:
+        group_totals = _group_totals(totals, _key(group, row))
+        counts = group_totals.counts
+        for name, value in zip(ROW_FIELDS, row[width:-1], strict=True):
+            if value:
+                counts[name] += value
+        if row[-1]:
+            group_totals.add_distributions(row[-1])
+    if group is None and None not in totals:
+        totals[None] = Totals()
     return totals
 
 

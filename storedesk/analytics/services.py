@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from storedesk.analytics import buckets
 from storedesk.analytics.models import (
+    ROLLUP_FORMAT,
     AgentHourRollup,
     ConversationFact,
     ConversationSignal,
@@ -58,6 +59,11 @@ OVERLAP = dt.timedelta(minutes=2)
 LEASE = dt.timedelta(minutes=10)
 # A conversation whose dimensions changed re-counts its messages on at most this many days.
 MAX_MESSAGE_DAYS = 92
+# Rollups of an earlier format are rebuilt this many store-days at a time, for at most this
+# long per refresh (about 0.2 s a store-day at a million conversations), so an upgrade never
+# holds up the every-minute refresh for long.
+UPGRADE_BATCH = 20
+UPGRADE_SECONDS = 30.0
 
 DIMENSIONS = ("inbox_id", "channel", "team_id", "agent_id", "language")
 # Tags that mark a complaint (beside the intent the first message or the assistant read).
@@ -304,11 +310,14 @@ def facts_refresh(*, conversation_ids: list[int], now=None) -> set[tuple[int, dt
 
 
 def _new_daily(store_id: int, day: dt.date, dims: tuple) -> DailyRollup:
-    return DailyRollup(store_id=store_id, day=day, **dict(zip(DIMENSIONS, dims, strict=True)))
+    return DailyRollup(
+        store_id=store_id, day=day, distributions={}, **dict(zip(DIMENSIONS, dims, strict=True))
+    )
 
 
 def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRollup]:
     rows: dict[tuple, DailyRollup] = {}
+    distributions: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
 
     def row(dims):
         if dims not in rows:
@@ -320,12 +329,16 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         *DIMENSIONS,
         "resolved_at",
         "assistant_state",
+        "handoff_reason",
         "complaint",
         "negative",
         "answers_rated",
         "answers_helpful",
     ):
-        r = row(_dims(f))
+        dims = _dims(f)
+        r = row(dims)
+        if f["handoff_reason"]:
+            distributions[dims]["handoffs"][f["handoff_reason"]] += 1
         r.created += 1
         r.created_resolved += f["resolved_at"] is not None
         r.assistant_handled += bool(f["assistant_state"])
@@ -335,9 +348,17 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         r.answers_rated += f["answers_rated"]
         r.answers_helpful += f["answers_helpful"]
     for f in facts.filter(first_response_day=day).values(
-        *DIMENSIONS, "first_response_seconds", "first_response_business_seconds"
+        *DIMENSIONS,
+        "first_response_seconds",
+        "first_response_business_seconds",
+        "first_response_bucket",
+        "first_response_business_bucket",
     ):
-        r = row(_dims(f))
+        dims = _dims(f)
+        r = row(dims)
+        hists = distributions[dims]
+        hists["first_response_hist"][f["first_response_bucket"]] += 1
+        hists["first_response_business_hist"][f["first_response_business_bucket"]] += 1
         r.first_responses += 1
         r.first_response_seconds += f["first_response_seconds"]
         r.first_response_business_seconds += f["first_response_business_seconds"]
@@ -347,8 +368,14 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         "resolution_business_seconds",
         "reopened_count",
         "agent_replies",
+        "resolution_bucket",
+        "resolution_business_bucket",
     ):
-        r = row(_dims(f))
+        dims = _dims(f)
+        r = row(dims)
+        hists = distributions[dims]
+        hists["resolution_hist"][f["resolution_bucket"]] += 1
+        hists["resolution_business_hist"][f["resolution_business_bucket"]] += 1
         r.resolved += 1
         r.resolution_seconds += f["resolution_seconds"]
         r.resolution_business_seconds += f["resolution_business_seconds"]
@@ -357,6 +384,11 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
     for (dims, measure), n in _message_counts(store_id, day, clock).items():
         r = row(dims)
         setattr(r, measure, getattr(r, measure) + n)
+    for dims, hists in distributions.items():
+        # JSON keys are strings: buckets are read back with int() (totals.Totals).
+        rows[dims].distributions = {
+            name: {str(key): n for key, n in counts.items()} for name, counts in hists.items()
+        }
     return list(rows.values())
 
 
@@ -503,8 +535,10 @@ def analytics_refresh(
             touched |= facts_refresh(conversation_ids=ids, now=now)
             repeats_detect(conversation_ids=ids, now=now)
             outcome.conversations += len(ids)
-        # The reports are up to date from here; what follows refines them.
         outcome.days = rollups_refresh(days=touched)
+        if state.rollup_format < ROLLUP_FORMAT:
+            outcome.days += _rollups_upgrade(started + UPGRADE_SECONDS)
+        # The reports are up to date from here; what follows refines them.
         if signal_seconds > 0:
             computed = signals_compute_pending(now=now, seconds=signal_seconds)
             touched = set()
@@ -532,6 +566,26 @@ def analytics_refresh(
         **changed,
     )
     return outcome
+
+
+def _rollups_upgrade(deadline: float) -> int:
+    """Rebuild the store-days whose rollups were written before ``ROLLUP_FORMAT`` (newest
+    first: the reports most read) until ``deadline`` (``time.monotonic()``); once none is
+    left, record the format, and reports read distributions from the rollups. Returns how
+    many store-days were rebuilt."""
+    rebuilt = 0
+    while time.monotonic() < deadline:
+        days = list(
+            DailyRollup.objects.filter(distributions__isnull=True)
+            .values_list("store_id", "day")
+            .order_by("-day", "store_id")
+            .distinct()[:UPGRADE_BATCH]
+        )
+        if not days:
+            RefreshState.objects.filter(pk=1).update(rollup_format=ROLLUP_FORMAT)
+            break
+        rebuilt += rollups_refresh(days=days)
+    return rebuilt
 
 
 def _changed_batches(watermark, now, batch: int):

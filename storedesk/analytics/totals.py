@@ -66,6 +66,18 @@ class Totals:
                 self.counts[name] += value
         return self
 
+    def add_distributions(self, distributions: dict) -> Totals:
+        """Add a rollup row's ``distributions``: histograms by name (bucket keys as JSON
+        strings) and "handoffs" by reason."""
+        for name, counts in distributions.items():
+            if name == "handoffs":
+                self.handoffs.update(counts)
+                continue
+            histogram = self.histograms[name]
+            for key, n in counts.items():
+                histogram[int(key)] += n
+        return self
+
     def merge(self, other: Totals) -> Totals:
         """Add another group's counts, histograms and handoffs to this one."""
         self.counts.update(other.counts)
