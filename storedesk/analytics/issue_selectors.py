@@ -10,7 +10,12 @@ from django.db.models import Count, Max, Q
 
 from storedesk.analytics.filters import ReportFilters, require_reports
 from storedesk.analytics.models import RepeatContact, Topic
-from storedesk.analytics.selectors import period_of, repeat_window, scoped_facts
+from storedesk.analytics.selectors import (
+    period_counts,
+    period_of,
+    repeat_window,
+    scoped_facts,
+)
 from storedesk.analytics.totals import change, rate
 from storedesk.conversations.models import Conversation
 
@@ -21,6 +26,20 @@ EXAMPLES = 3
 
 def _in_period(actor, filters: ReportFilters):
     return scoped_facts(actor, filters).filter(created_day__range=(filters.start, filters.end))
+
+
+def _started(actor, filters: ReportFilters) -> dict:
+    """Conversations started in the period, and how many of them were complaints and had
+    strong negative sentiment: from the rollups (the facts of the tagged conversations
+    with a tag filter)."""
+    if filters.tag:
+        return _in_period(actor, filters).aggregate(**_SHARES)
+    counts = period_counts(actor, filters)
+    return {
+        "n": counts["created"],
+        "complaints": counts["complaints"],
+        "negative": counts["negative"],
+    }
 
 
 def _repeats(actor, filters: ReportFilters, window: int):
@@ -38,10 +57,11 @@ def report_repeat_contacts(*, actor, filters: ReportFilters, window_days: int | 
     started, the previous period, the reasons, and the most recent ones."""
     require_reports(actor)
     window = repeat_window(window_days)
-    facts, repeats = _repeats(actor, filters, window)
-    conversations, found = facts.count(), repeats.count()
-    previous_facts, previous_repeats = _repeats(actor, filters.previous(), window)
-    previous_conversations, previous_found = previous_facts.count(), previous_repeats.count()
+    _facts, repeats = _repeats(actor, filters, window)
+    conversations, found = _started(actor, filters)["n"], repeats.count()
+    _previous_facts, previous_repeats = _repeats(actor, filters.previous(), window)
+    previous_conversations = _started(actor, filters.previous())["n"]
+    previous_found = previous_repeats.count()
     by_reason = dict(
         repeats.values("reason").annotate(n=Count("conversation_id")).values_list("reason", "n")
     )
@@ -109,8 +129,8 @@ def report_complaints(*, actor, filters: ReportFilters) -> dict:
     are ordered by complaints, then size."""
     require_reports(actor)
     facts = _in_period(actor, filters)
-    totals = facts.aggregate(**_SHARES)
-    previous_totals = _in_period(actor, filters.previous()).aggregate(**_SHARES)
+    totals = _started(actor, filters)
+    previous_totals = _started(actor, filters.previous())
     counts = _topic_counts(facts)
     previous_counts = _topic_counts(_in_period(actor, filters.previous()))
     order = sorted(counts, key=lambda t: (-counts[t]["complaints"], -counts[t]["n"]))[:MAX_TOPICS]

@@ -210,6 +210,12 @@ def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
     return totals
 
 
+def period_counts(actor, filters: ReportFilters) -> Counter:
+    """The rollup counts (``totals.COUNTS``) of the filters' period, summed in the
+    database (over the tagged conversations' facts with a tag filter)."""
+    return _counts(actor, filters, filters.start, filters.end)[None].counts
+
+
 def _summary(actor, filters: ReportFilters) -> dict:
     return _totals_by(actor, filters).get(None, Totals()).summary()
 
