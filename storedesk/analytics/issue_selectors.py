@@ -30,10 +30,7 @@ def _in_period(actor, filters: ReportFilters):
 
 def _started(actor, filters: ReportFilters) -> dict:
     """Conversations started in the period, and how many of them were complaints and had
-    strong negative sentiment: from the rollups (the facts of the tagged conversations
-    with a tag filter)."""
-    if filters.tag:
-        return _in_period(actor, filters).aggregate(**_SHARES)
+    strong negative sentiment (summed from the rollups)."""
     counts = period_counts(actor, filters)
     return {
         "n": counts["created"],

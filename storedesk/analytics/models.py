@@ -139,13 +139,13 @@ class RollupDimensions(models.Model):
         return f"{type(self).__name__} {self.store_id} {self.day}"
 
 
-class DailyRollup(RollupDimensions):
-    """Per local day and dimensions: what happened that day.
+class DailyCounts(RollupDimensions):
+    """What a daily rollup counts (the fields of ``totals.COUNTS``) and its distributions.
 
     Each measure belongs to the day its event happened: ``created`` to the day the
     conversation started, first responses to the day of the first reply, resolutions to
-    the day of the (latest) resolution, messages to the day they were written. Durations
-    are summed here (for means); their distributions are counted from the facts' buckets.
+    the day of the (latest) resolution. Durations are summed (for means) and kept as
+    histograms (for medians and percentiles).
     """
 
     created = models.PositiveIntegerField(default=0)
@@ -177,12 +177,31 @@ class DailyRollup(RollupDimensions):
     # (``totals.HISTOGRAMS`` → {bucket: count}, on the day of the first response or the
     # resolution, like their counts) and "handoffs" ({reason: count}, on the day the
     # conversation started), so a report adds up one row per day and dimensions instead of
-    # counting every fact of the period. Null in rows written before they were kept
-    # (``ROLLUP_FORMAT``); the refresh rebuilds those.
+    # counting every fact of the period. Null in daily rows of an earlier
+    # ``ROLLUP_FORMAT``; the refresh rebuilds those store-days.
     distributions = models.JSONField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class DailyRollup(DailyCounts):
+    """Per local day and dimensions: what happened that day (messages on the day they were
+    written)."""
+
+    class Meta:
         indexes = [models.Index(fields=["day", "store"], name="rollup_daily")]
+
+
+class TagDailyRollup(DailyCounts):
+    """Per local day, dimensions and tag: what happened that day to the conversations with
+    the tag, so a report filtered by a tag adds up rollups too. Messages count on the day
+    the conversation started (as ``ConversationFact`` keeps them)."""
+
+    tag = models.ForeignKey("conversations.Tag", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["tag", "day"], name="rollup_tag_daily")]
 
 
 class HourlyRollup(RollupDimensions):
@@ -214,9 +233,10 @@ class AgentHourRollup(models.Model):
         return f"agent {self.agent_id} on {self.day} at {self.hour}h"
 
 
-# Rollups of this format keep their distributions (``DailyRollup.distributions``); reports
-# read them from the rollups once ``RefreshState.rollup_format`` says every row has them.
-ROLLUP_FORMAT = 1
+# The rollups' format: 1 keeps distributions (``DailyCounts.distributions``), 2 adds
+# ``TagDailyRollup``. Reports read distributions and tags from rollups once
+# ``RefreshState.rollup_format`` says every store-day was written in this format.
+ROLLUP_FORMAT = 2
 
 
 class RefreshState(models.Model):

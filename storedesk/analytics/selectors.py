@@ -1,5 +1,6 @@
-"""The reports: every number is read from rollups (or, with a tag filter, from the
-conversation facts of the tagged conversations), scoped to the stores the actor may see.
+"""The reports: every number is read from rollups (daily rollups, or with a tag filter
+the tag's; while rollups of an earlier format are rebuilt, distributions and tag filters
+count the conversation facts), scoped to the stores the actor may see.
 
 Every report takes ``actor`` and ``ReportFilters`` and returns plain data (dicts and lists
 of JSON types) that the API returns as it is and the dashboard renders.
@@ -20,6 +21,7 @@ from storedesk.analytics.models import (
     DailyRollup,
     HourlyRollup,
     RefreshState,
+    TagDailyRollup,
 )
 from storedesk.analytics.totals import ROW_FIELDS, Totals, changes, rate
 from storedesk.conversations.models import Tag
@@ -111,13 +113,29 @@ def _key(group, row):
     return tuple(row[: len(group)])
 
 
+def _rollups_current() -> bool:
+    """Every store-day's rollups are of the current ``ROLLUP_FORMAT``: distributions and
+    tag rollups can be read from them (during an upgrade, facts are counted instead)."""
+    return RefreshState.objects.filter(pk=1, rollup_format__gte=ROLLUP_FORMAT).exists()
+
+
+def _rollup_rows(actor, filters: ReportFilters):
+    """The daily rollup rows within the actor's stores and the filters' dimensions: of the
+    filters' tag (``TagDailyRollup``, every store's tag of that name) when there is one."""
+    if filters.tag:
+        tags = Tag.objects.filter(name=Tag.normalise(filters.tag)).values("pk")
+        return TagDailyRollup.objects.filter(dimension_q(actor, filters), tag_id__in=tags)
+    return DailyRollup.objects.filter(dimension_q(actor, filters))
+
+
 def _counts(actor, filters: ReportFilters, start, end, group=None) -> dict:
     """Summed counts per value of ``group`` ("day", a dimension or a tuple of them; None:
-    one total under the key None): from the rollups, or from the facts with a tag filter."""
-    if filters.tag:
+    one total under the key None): from the rollups (with a tag filter, from the facts
+    until the tag rollups are built)."""
+    if filters.tag and not _rollups_current():
         return _fact_counts(actor, filters, start, end, group)
     fields = _fields(group)
-    rollups = DailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end))
+    rollups = _rollup_rows(actor, filters).filter(day__range=(start, end))
     sums = {name: Sum(name) for name in ROW_FIELDS}
     if group is None:
         return {None: Totals().add(rollups.aggregate(**sums))}
@@ -174,17 +192,12 @@ def _totals_by(
     """``Totals`` per value of ``group`` (None: the key None) over ``start``..``end``
     (default: the filters' period)."""
     start, end = start or filters.start, end or filters.end
-    if distributions and not filters.tag and _rollups_have_distributions():
+    if distributions and _rollups_current():
         return _rollup_totals(actor, filters, start, end, group)
     totals = _counts(actor, filters, start, end, group)
     if distributions:
         _add_distributions(actor, filters, start, end, group, totals)
     return totals
-
-
-def _rollups_have_distributions() -> bool:
-    """Every rollup row keeps its histograms and handoffs (see ``ROLLUP_FORMAT``)."""
-    return RefreshState.objects.filter(pk=1, rollup_format__gte=ROLLUP_FORMAT).exists()
 
 
 def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
@@ -194,9 +207,11 @@ def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
     fields = _fields(group)
     width = len(fields)
     totals: dict = {}
-    rows = DailyRollup.objects.filter(
-        dimension_q(actor, filters), day__range=(start, end)
-    ).values_list(*fields, *ROW_FIELDS, "distributions")
+    rows = (
+        _rollup_rows(actor, filters)
+        .filter(day__range=(start, end))
+        .values_list(*fields, *ROW_FIELDS, "distributions")
+    )
     for row in rows:
         group_totals = _group_totals(totals, _key(group, row))
         counts = group_totals.counts
@@ -286,11 +301,13 @@ def _article_votes(actor, filters: ReportFilters) -> dict:
 
 def _backlog_before(actor, filters: ReportFilters) -> int:
     """Conversations started before the period and not resolved by its start."""
-    if filters.tag:
+    if filters.tag and not _rollups_current():
         facts = scoped_facts(actor, filters).filter(created_day__lt=filters.start)
         return facts.exclude(resolved_day__lt=filters.start).count()
-    sums = DailyRollup.objects.filter(dimension_q(actor, filters), day__lt=filters.start).aggregate(
-        created=Sum("created"), resolved=Sum("resolved")
+    sums = (
+        _rollup_rows(actor, filters)
+        .filter(day__lt=filters.start)
+        .aggregate(created=Sum("created"), resolved=Sum("resolved"))
     )
     return (sums["created"] or 0) - (sums["resolved"] or 0)
 

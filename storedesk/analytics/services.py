@@ -35,6 +35,7 @@ from storedesk.analytics.models import (
     HourlyRollup,
     RefreshState,
     RepeatContact,
+    TagDailyRollup,
     Topic,
 )
 from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
@@ -309,23 +310,76 @@ def facts_refresh(*, conversation_ids: list[int], now=None) -> set[tuple[int, dt
 # --- Rollups --------------------------------------------------------------------------------
 
 
-def _new_daily(store_id: int, day: dt.date, dims: tuple) -> DailyRollup:
-    return DailyRollup(
-        store_id=store_id, day=day, distributions={}, **dict(zip(DIMENSIONS, dims, strict=True))
-    )
+class _DayRows:
+    """The rollup rows of one store-day being counted, by key (the dimensions, and for tag
+    rollups the tag id after them), with their distributions."""
+
+    def __init__(self, model, store_id: int, day: dt.date):
+        self.model, self.store_id, self.day = model, store_id, day
+        self.rows: dict[tuple, DailyRollup | TagDailyRollup] = {}
+        self.distributions: dict[tuple, dict[str, Counter]] = defaultdict(
+            lambda: defaultdict(Counter)
+        )
+
+    def row(self, key: tuple):
+        """The row of ``key`` (created on first use) and its distributions."""
+        found = self.rows.get(key)
+        if found is None:
+            dims, tag = (
+                (key[:-1], {"tag_id": key[-1]}) if self.model is TagDailyRollup else (key, {})
+            )
+            found = self.rows[key] = self.model(
+                store_id=self.store_id,
+                day=self.day,
+                distributions={},
+                **dict(zip(DIMENSIONS, dims, strict=True)),
+                **tag,
+            )
+        return found, self.distributions[key]
+
+    def finished(self) -> list:
+        for key, hists in self.distributions.items():
+            # JSON keys are strings: buckets are read back with int() (totals.Totals).
+            self.rows[key].distributions = {
+                name: {str(k): n for k, n in counts.items()} for name, counts in hists.items()
+            }
+        return list(self.rows.values())
 
 
-def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRollup]:
-    rows: dict[tuple, DailyRollup] = {}
-    distributions: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
+    """The tag ids of each conversation the store-day's rollups count (started, first
+    answered or resolved that day)."""
+    links = Conversation.tags.through.objects.filter(
+        Q(conversation__fact__created_day=day)
+        | Q(conversation__fact__first_response_day=day)
+        | Q(conversation__fact__resolved_day=day),
+        conversation__fact__store_id=store_id,
+    ).values_list("conversation_id", "tag_id")
+    tags: dict[int, list[int]] = defaultdict(list)
+    for conversation_id, tag_id in links:
+        tags[conversation_id].append(tag_id)
+    return tags
 
-    def row(dims):
-        if dims not in rows:
-            rows[dims] = _new_daily(store_id, day, dims)
-        return rows[dims]
+
+def _daily_rows(
+    store_id: int, day: dt.date, clock: _StoreClock
+) -> tuple[list[DailyRollup], list[TagDailyRollup]]:
+    """The store-day's daily rollup rows and tag rollup rows, counted from the facts (and,
+    for daily rows, the day's messages)."""
+    plain = _DayRows(DailyRollup, store_id, day)
+    tagged = _DayRows(TagDailyRollup, store_id, day)
+    tags = _day_tags(store_id, day)
+
+    def targets(f, *, tags_only: bool = False):
+        dims = _dims(f)
+        if not tags_only:
+            yield plain.row(dims)
+        for tag_id in tags.get(f["conversation_id"], ()):
+            yield tagged.row((*dims, tag_id))
 
     facts = ConversationFact.objects.filter(store_id=store_id)
     for f in facts.filter(created_day=day).values(
+        "conversation_id",
         *DIMENSIONS,
         "resolved_at",
         "assistant_state",
@@ -334,35 +388,43 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         "negative",
         "answers_rated",
         "answers_helpful",
+        "messages_in",
+        "agent_replies",
+        "assistant_replies",
     ):
-        dims = _dims(f)
-        r = row(dims)
-        if f["handoff_reason"]:
-            distributions[dims]["handoffs"][f["handoff_reason"]] += 1
-        r.created += 1
-        r.created_resolved += f["resolved_at"] is not None
-        r.assistant_handled += bool(f["assistant_state"])
-        r.assistant_resolved += f["assistant_state"] == SessionState.RESOLVED
-        r.complaints += f["complaint"]
-        r.negative += f["negative"]
-        r.answers_rated += f["answers_rated"]
-        r.answers_helpful += f["answers_helpful"]
+        for r, hists in targets(f):
+            if f["handoff_reason"]:
+                hists["handoffs"][f["handoff_reason"]] += 1
+            r.created += 1
+            r.created_resolved += f["resolved_at"] is not None
+            r.assistant_handled += bool(f["assistant_state"])
+            r.assistant_resolved += f["assistant_state"] == SessionState.RESOLVED
+            r.complaints += f["complaint"]
+            r.negative += f["negative"]
+            r.answers_rated += f["answers_rated"]
+            r.answers_helpful += f["answers_helpful"]
+        # Tag rollups count a conversation's messages on the day it started, as its fact
+        # keeps them (daily rollups count each message on its own day, below).
+        for r, _hists in targets(f, tags_only=True):
+            r.messages_in += f["messages_in"]
+            r.agent_replies += f["agent_replies"]
+            r.assistant_replies += f["assistant_replies"]
     for f in facts.filter(first_response_day=day).values(
+        "conversation_id",
         *DIMENSIONS,
         "first_response_seconds",
         "first_response_business_seconds",
         "first_response_bucket",
         "first_response_business_bucket",
     ):
-        dims = _dims(f)
-        r = row(dims)
-        hists = distributions[dims]
-        hists["first_response_hist"][f["first_response_bucket"]] += 1
-        hists["first_response_business_hist"][f["first_response_business_bucket"]] += 1
-        r.first_responses += 1
-        r.first_response_seconds += f["first_response_seconds"]
-        r.first_response_business_seconds += f["first_response_business_seconds"]
+        for r, hists in targets(f):
+            hists["first_response_hist"][f["first_response_bucket"]] += 1
+            hists["first_response_business_hist"][f["first_response_business_bucket"]] += 1
+            r.first_responses += 1
+            r.first_response_seconds += f["first_response_seconds"]
+            r.first_response_business_seconds += f["first_response_business_seconds"]
     for f in facts.filter(resolved_day=day).values(
+        "conversation_id",
         *DIMENSIONS,
         "resolution_seconds",
         "resolution_business_seconds",
@@ -371,25 +433,18 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[DailyRo
         "resolution_bucket",
         "resolution_business_bucket",
     ):
-        dims = _dims(f)
-        r = row(dims)
-        hists = distributions[dims]
-        hists["resolution_hist"][f["resolution_bucket"]] += 1
-        hists["resolution_business_hist"][f["resolution_business_bucket"]] += 1
-        r.resolved += 1
-        r.resolution_seconds += f["resolution_seconds"]
-        r.resolution_business_seconds += f["resolution_business_seconds"]
-        r.resolved_reopened += f["reopened_count"] > 0
-        r.one_touch += f["agent_replies"] == 1 and f["reopened_count"] == 0
+        for r, hists in targets(f):
+            hists["resolution_hist"][f["resolution_bucket"]] += 1
+            hists["resolution_business_hist"][f["resolution_business_bucket"]] += 1
+            r.resolved += 1
+            r.resolution_seconds += f["resolution_seconds"]
+            r.resolution_business_seconds += f["resolution_business_seconds"]
+            r.resolved_reopened += f["reopened_count"] > 0
+            r.one_touch += f["agent_replies"] == 1 and f["reopened_count"] == 0
     for (dims, measure), n in _message_counts(store_id, day, clock).items():
-        r = row(dims)
+        r, _hists = plain.row(dims)
         setattr(r, measure, getattr(r, measure) + n)
-    for dims, hists in distributions.items():
-        # JSON keys are strings: buckets are read back with int() (totals.Totals).
-        rows[dims].distributions = {
-            name: {str(key): n for key, n in counts.items()} for name, counts in hists.items()
-        }
-    return list(rows.values())
+    return plain.finished(), tagged.finished()
 
 
 _MESSAGE_MEASURES = {
@@ -481,12 +536,13 @@ def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
         clock = clocks.get(store_id)
         if clock is None:
             continue  # the store is gone, and its rollups with it
-        daily = _daily_rows(store_id, day, clock)
+        daily, tag_daily = _daily_rows(store_id, day, clock)
         hourly = _hourly_rows(store_id, day)
         agent_hours = _agent_hour_rows(store_id, day, clock)
         with transaction.atomic():
             for model, rows in (
                 (DailyRollup, daily),
+                (TagDailyRollup, tag_daily),
                 (HourlyRollup, hourly),
                 (AgentHourRollup, agent_hours),
             ):
@@ -612,6 +668,7 @@ def analytics_reset() -> None:
         for model in (
             AgentHourRollup,
             HourlyRollup,
+            TagDailyRollup,
             DailyRollup,
             RepeatContact,
             ConversationTopic,

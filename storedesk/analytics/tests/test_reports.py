@@ -7,9 +7,9 @@ import pytest
 from storedesk.accounts.enums import Role
 from storedesk.analytics import selectors
 from storedesk.analytics.filters import ReportFilters
-from storedesk.analytics.models import ConversationFact
+from storedesk.analytics.models import ROLLUP_FORMAT, ConversationFact, RefreshState
 from storedesk.analytics.services import analytics_refresh
-from storedesk.conversations.models import Tag
+from storedesk.conversations.services import conversation_tag
 from storedesk.core.errors import PermissionDenied
 from storedesk.core.testing import AgentFactory
 
@@ -115,9 +115,18 @@ def test_filters_by_language_channel_agent_and_team(refreshed):
     assert team["current"]["conversations"] == 2
 
 
-def test_tag_filter_reads_the_facts_of_tagged_conversations(refreshed):
-    tag = Tag.objects.create(store=refreshed.store, name="refund")
-    tag.conversations.add(refreshed.conversations["B"], refreshed.conversations["D"])
+def tag(history, name: str, *keys: str) -> None:
+    """Tag conversations as agents do (the service stamps them changed), then refresh."""
+    for key in keys:
+        conversation_tag(conversation=history.conversations[key], actor=None, add=[name])
+    analytics_refresh()
+
+
+@pytest.mark.parametrize("rollup_format", [ROLLUP_FORMAT, 0])
+def test_tag_filter_counts_the_tagged_conversations(refreshed, rollup_format):
+    tag(refreshed, "refund", "B", "D")
+    # The tag's rollups, or the tagged conversations' facts while rollups are rebuilt.
+    RefreshState.objects.update(rollup_format=rollup_format)
     report = selectors.report_overview(
         actor=refreshed.supervisor, filters=week(refreshed, tag="Refund")
     )
@@ -223,8 +232,7 @@ def test_a_tag_on_every_conversation_counts_what_the_rollups_count(refreshed):
     # The tag filter counts over facts in SQL, the rest over rollups: apart from messages
     # (facts count them on the conversation's first day, rollups on each message's day) and
     # the backlog before the period, the two must agree number for number.
-    tag = Tag.objects.create(store=refreshed.store, name="all")
-    tag.conversations.add(*refreshed.conversations.values())
+    tag(refreshed, "all", *refreshed.conversations)
     s = refreshed.supervisor
     plain = selectors.report_dashboard(actor=s, filters=week(refreshed))
     tagged = selectors.report_dashboard(actor=s, filters=week(refreshed, tag="all"))
@@ -257,15 +265,18 @@ def _every_report(lead, filters) -> dict:
 
 
 @pytest.mark.parametrize(
-    "fields", [{}, {"language": "hr"}, {"agent_id": "ana"}, {"channel": "api"}]
+    "fields",
+    [{}, {"language": "hr"}, {"agent_id": "ana"}, {"channel": "api"}, {"tag": "Refund"}],
 )
 def test_distributions_from_the_rollups_are_those_counted_from_the_facts(refreshed, fields):
-    from storedesk.analytics.models import DailyRollup, RefreshState
+    from storedesk.analytics.models import DailyRollup
 
     if fields.get("agent_id") == "ana":
         fields = {"agent_id": refreshed.ana.pk}
+    if "tag" in fields:
+        tag(refreshed, "refund", "A", "B", "D")
     lead, filters = refreshed.supervisor, week(refreshed, **fields)
-    assert RefreshState.objects.get().rollup_format == 1
+    assert RefreshState.objects.get().rollup_format == ROLLUP_FORMAT
     assert DailyRollup.objects.filter(distributions__isnull=False).exists()
     from_rollups = _every_report(lead, filters)
     RefreshState.objects.update(rollup_format=0)  # as during an upgrade: facts are counted
@@ -276,7 +287,7 @@ def test_distributions_from_the_rollups_are_those_counted_from_the_facts(refresh
 
 
 def test_rollups_from_before_distributions_are_rebuilt_and_reports_stay_right(refreshed):
-    from storedesk.analytics.models import DailyRollup, RefreshState
+    from storedesk.analytics.models import DailyRollup
 
     lead, filters = refreshed.supervisor, week(refreshed)
     expected = _every_report(lead, filters)
@@ -288,5 +299,5 @@ def test_rollups_from_before_distributions_are_rebuilt_and_reports_stay_right(re
     outcome = analytics_refresh()
     assert outcome.days == DailyRollup.objects.values("store_id", "day").distinct().count()
     assert not DailyRollup.objects.filter(distributions__isnull=True).exists()
-    assert RefreshState.objects.get().rollup_format == 1
+    assert RefreshState.objects.get().rollup_format == ROLLUP_FORMAT
     assert _every_report(lead, filters) == expected
