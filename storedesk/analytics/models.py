@@ -173,13 +173,14 @@ class DailyCounts(RollupDimensions):
     negative = models.PositiveIntegerField(default=0)
     answers_rated = models.PositiveIntegerField(default=0)
     answers_helpful = models.PositiveIntegerField(default=0)
-    # The distributions of what is counted here: the four duration histograms
-    # (``totals.HISTOGRAMS`` → {bucket: count}, on the day of the first response or the
-    # resolution, like their counts) and "handoffs" ({reason: count}, on the day the
-    # conversation started), so a report adds up one row per day and dimensions instead of
-    # counting every fact of the period. Null in daily rows of an earlier
-    # ``ROLLUP_FORMAT``; the refresh rebuilds those store-days.
-    distributions = models.JSONField(null=True, blank=True)
+    # The distributions of what is counted here, packed by ``totals.pack_distributions``:
+    # the four duration histograms (on the day of the first response or the resolution, like
+    # their counts) and the handoff reasons (on the day the conversation started), so a
+    # report adds up one row per day and dimensions instead of counting every fact of the
+    # period. Binary rather than JSON: a month of rows is unpacked and summed with numpy in
+    # a few milliseconds, where decoding JSON took half a second. Null in daily rows of an
+    # earlier ``ROLLUP_FORMAT``; the refresh rebuilds those store-days.
+    distributions = models.BinaryField(null=True, blank=True)
 
     class Meta:
         abstract = True

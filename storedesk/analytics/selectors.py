@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import numpy as np
 from django.db.models import Count, Q, Sum
 
 from storedesk.accounts.models import Agent, Team
@@ -23,7 +24,7 @@ from storedesk.analytics.models import (
     RefreshState,
     TagDailyRollup,
 )
-from storedesk.analytics.totals import ROW_FIELDS, Totals, changes, rate
+from storedesk.analytics.totals import ROW_FIELDS, Totals, changes, rate, sum_distributions
 from storedesk.conversations.models import Tag
 from storedesk.core.errors import ValidationError
 
@@ -202,24 +203,32 @@ def _totals_by(
 
 def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
     """``Totals`` with distributions per value of ``group``, added up from the rollup rows
-    of the range in one query (about 110 rows a day at a million conversations a year)
-    instead of counting the period's facts per histogram bucket."""
+    of the range in one query (about 110 rows a day at a million conversations a year):
+    counts in Python, the packed distributions with numpy."""
     fields = _fields(group)
     width = len(fields)
     totals: dict = {}
+    keys: dict = {}
+    owners: list[int] = []
+    packed: list[bytes] = []
     rows = (
         _rollup_rows(actor, filters)
         .filter(day__range=(start, end))
         .values_list(*fields, *ROW_FIELDS, "distributions")
     )
     for row in rows:
-        group_totals = _group_totals(totals, _key(group, row))
+        key = _key(group, row)
+        group_totals = _group_totals(totals, key)
         counts = group_totals.counts
         for name, value in zip(ROW_FIELDS, row[width:-1], strict=True):
             if value:
                 counts[name] += value
         if row[-1]:
-            group_totals.add_distributions(row[-1])
+            owners.append(keys.setdefault(key, len(keys)))
+            packed.append(bytes(row[-1]))
+    summed = sum_distributions(packed, np.array(owners, dtype=np.int64), len(keys))
+    for key, index in keys.items():
+        totals[key].add_dense(summed[index])
     if group is None and None not in totals:
         totals[None] = Totals()
     return totals

@@ -40,6 +40,7 @@ from storedesk.analytics.models import (
 )
 from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
 from storedesk.analytics.topic_services import topics_assign, topics_cluster, topics_due
+from storedesk.analytics.totals import pack_distributions
 from storedesk.assistant.models import (
     AssistantAnswer,
     AssistantSession,
@@ -331,18 +332,15 @@ class _DayRows:
             found = self.rows[key] = self.model(
                 store_id=self.store_id,
                 day=self.day,
-                distributions={},
+                distributions=b"",
                 **dict(zip(DIMENSIONS, dims, strict=True)),
                 **tag,
             )
         return found, self.distributions[key]
 
     def finished(self) -> list:
-        for key, hists in self.distributions.items():
-            # JSON keys are strings: buckets are read back with int() (totals.Totals).
-            self.rows[key].distributions = {
-                name: {str(k): n for k, n in counts.items()} for name, counts in hists.items()
-            }
+        for key, row in self.rows.items():
+            row.distributions = pack_distributions(self.distributions.get(key, {}))
         return list(self.rows.values())
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from storedesk.analytics import buckets
 
 COUNTS = (
@@ -34,6 +36,48 @@ HISTOGRAMS = (
     "resolution_business_hist",
 )
 ROW_FIELDS = COUNTS
+# What a rollup row's packed distributions hold: the histograms, then handoffs per reason.
+DISTRIBUTIONS = (*HISTOGRAMS, "handoffs")
+# ``assistant.models.HandoffReason`` values (a test keeps them equal). Packed rows store a
+# reason's position here: append new reasons, never reorder.
+HANDOFF_REASONS: tuple[str, ...] = (
+    "asked_for_person",
+    "unsure",
+    "complaint",
+    "negative",
+    "human_only",
+    "not_helpful",
+    "identity",
+    "order_change",
+)
+# One packed entry: which distribution, which bucket (or reason), how many.
+_PACKED = np.dtype([("what", "<u2"), ("bucket", "<u2"), ("count", "<u4")])
+_WIDTH = max(len(buckets.BOUNDS), len(HANDOFF_REASONS))
+
+
+def pack_distributions(distributions: dict[str, Counter]) -> bytes:
+    """``{name: {bucket or reason: count}}`` (names of ``DISTRIBUTIONS``) as bytes: one
+    8-byte entry per non-zero count."""
+    entries = [
+        (what, HANDOFF_REASONS.index(key) if name == "handoffs" else int(key), count)
+        for what, name in enumerate(DISTRIBUTIONS)
+        for key, count in distributions.get(name, {}).items()
+        if count
+    ]
+    return np.array(entries, dtype=_PACKED).tobytes()
+
+
+def sum_distributions(packed: list[bytes], groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum rows' packed distributions per group: ``packed[i]`` belongs to group
+    ``groups[i]``. Returns an array (group, distribution, bucket) of counts."""
+    total = np.zeros((n_groups, len(DISTRIBUTIONS), _WIDTH), dtype=np.int64)
+    if not packed:
+        return total
+    lengths = np.fromiter((len(p) for p in packed), dtype=np.int64, count=len(packed))
+    entries = np.frombuffer(b"".join(packed), dtype=_PACKED)
+    owners = np.repeat(groups, lengths // _PACKED.itemsize)
+    np.add.at(total, (owners, entries["what"], entries["bucket"]), entries["count"])
+    return total
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -66,16 +110,15 @@ class Totals:
                 self.counts[name] += value
         return self
 
-    def add_distributions(self, distributions: dict) -> Totals:
-        """Add a rollup row's ``distributions``: histograms by name (bucket keys as JSON
-        strings) and "handoffs" by reason."""
-        for name, counts in distributions.items():
+    def add_dense(self, dense: np.ndarray) -> Totals:
+        """Add one group's summed distributions (a row of ``sum_distributions``)."""
+        for index, name in enumerate(DISTRIBUTIONS):
+            row = dense[index]
+            found = np.nonzero(row)[0]
             if name == "handoffs":
-                self.handoffs.update(counts)
-                continue
-            histogram = self.histograms[name]
-            for key, n in counts.items():
-                histogram[int(key)] += n
+                self.handoffs.update({HANDOFF_REASONS[i]: int(row[i]) for i in found})
+            else:
+                self.histograms[name].update({int(i): int(row[i]) for i in found})
         return self
 
     def merge(self, other: Totals) -> Totals:

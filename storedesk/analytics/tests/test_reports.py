@@ -301,3 +301,40 @@ def test_rollups_from_before_distributions_are_rebuilt_and_reports_stay_right(re
     assert not DailyRollup.objects.filter(distributions__isnull=True).exists()
     assert RefreshState.objects.get().rollup_format == ROLLUP_FORMAT
     assert _every_report(lead, filters) == expected
+
+
+def test_packed_distributions_add_up_per_group():
+    from collections import Counter
+
+    import numpy as np
+
+    from storedesk.analytics.totals import (
+        DISTRIBUTIONS,
+        Totals,
+        pack_distributions,
+        sum_distributions,
+    )
+
+    rows = [
+        {"resolution_hist": Counter({0: 2, 403: 1}), "handoffs": Counter({"unsure": 3})},
+        {"resolution_hist": Counter({0: 5}), "first_response_hist": Counter({7: 1})},
+        {},
+        {"handoffs": Counter({"order_change": 1, "unsure": 1})},
+    ]
+    packed = [pack_distributions(r) for r in rows]
+    assert packed[2] == b""
+    summed = sum_distributions(packed, np.array([0, 1, 0, 0]), 2)
+    assert summed.shape[:2] == (2, len(DISTRIBUTIONS))
+    first, second = Totals().add_dense(summed[0]), Totals().add_dense(summed[1])
+    assert first.histograms["resolution_hist"] == {0: 2, 403: 1}
+    assert first.handoffs == {"unsure": 4, "order_change": 1}
+    assert second.histograms["resolution_hist"] == {0: 5}
+    assert second.histograms["first_response_hist"] == {7: 1}
+    assert not second.handoffs
+
+
+def test_handoff_reasons_are_packed_by_their_place_in_the_assistants_list():
+    from storedesk.analytics.totals import HANDOFF_REASONS
+    from storedesk.assistant.models import HandoffReason
+
+    assert tuple(HandoffReason.values) == HANDOFF_REASONS
