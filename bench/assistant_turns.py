@@ -203,13 +203,7 @@ def main(argv=None) -> int:
         run(queries[:3], inbox)  # warm up caches (index matrices, model)
         outcomes, latencies, answers = run(queries, inbox)
         latencies.sort()
-        table = {}
-        for (lang, answerable), counts in sorted(outcomes.items()):
-            total = sum(counts.values())
-            table[f"{lang} {'answerable' if answerable else 'unanswerable'}"] = {
-                "queries": total,
-                **{k: round(v / total, 3) for k, v in sorted(counts.items())},
-            }
+        table = outcome_table(outcomes)
         results[name] = {
             "outcomes": table,
             "answer_floors": floor_table(
@@ -239,10 +233,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def report_mail(name: str, queries: list[dict], inbox) -> dict:
-    run_mail(queries[:3], inbox)  # warm up caches (index matrices, model)
-    outcomes, latencies = run_mail(queries, inbox)
-    latencies.sort()
+def outcome_table(outcomes: dict) -> dict:
+    """Per language and answerability: how many queries, and the share of each outcome."""
     table = {}
     for (lang, answerable), counts in sorted(outcomes.items()):
         total = sum(counts.values())
@@ -250,6 +242,14 @@ def report_mail(name: str, queries: list[dict], inbox) -> dict:
             "queries": total,
             **{k: round(v / total, 3) for k, v in sorted(counts.items())},
         }
+    return table
+
+
+def report_mail(name: str, queries: list[dict], inbox) -> dict:
+    run_mail(queries[:3], inbox)  # warm up caches (index matrices, model)
+    outcomes, latencies = run_mail(queries, inbox)
+    latencies.sort()
+    table = outcome_table(outcomes)
     latency = {
         "p50": round(statistics.median(latencies), 1),
         "p95": round(latencies[int(len(latencies) * 0.95) - 1], 1),

@@ -56,7 +56,7 @@ def assistant_respond(*, message_id: int) -> str:
         return "silent"
     if _answered_already(conversation, message) or _newer_inbound(conversation, message):
         return "skipped"
-    if _agent_replied(conversation):
+    if agent_replied(conversation):
         _session_mark(conversation, SessionState.TAKEN_OVER)
         return "silent"
     text = message.text.strip()
@@ -151,7 +151,8 @@ def _newer_inbound(conversation: Conversation, message: Message) -> bool:
     ).exists()
 
 
-def _agent_replied(conversation: Conversation) -> bool:
+def agent_replied(conversation: Conversation) -> bool:
+    """An agent (a person) has replied to the customer in this conversation."""
     return Message.objects.filter(
         conversation=conversation, kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT
     ).exists()
@@ -200,7 +201,7 @@ def _write(conversation_id: int, message: Message | None, turn: Turn, answer_id=
         )
         if session.state in (SessionState.HANDED_OFF, SessionState.TAKEN_OVER):
             return "silent"  # a person took it while the assistant was thinking
-        if _agent_replied(conversation):
+        if agent_replied(conversation):
             session.state = SessionState.TAKEN_OVER
             session.save(update_fields=["state", "updated_at"])
             return "silent"

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from storedesk.assistant import texts
 from storedesk.assistant.config import suggest_config_of
 from storedesk.assistant.models import AssistantAnswer, AssistantSession, Awaiting, SessionState
+from storedesk.assistant.services import agent_replied
 from storedesk.assistant.suggestions import Suggestion, suggest
 from storedesk.conversations.enums import ConversationStatus, MessageKind, SenderType
 from storedesk.conversations.models import Conversation, Message
@@ -59,7 +60,7 @@ def assistant_suggest(*, message_id: int) -> str:
     text = message.text.strip()
     if not text or not _first_of_request(conversation, message):
         return "skipped"
-    if _agent_replied(conversation):
+    if agent_replied(conversation):
         return "silent"
     try:
         suggestion = suggest(
@@ -86,12 +87,6 @@ def _first_of_request(conversation: Conversation, message: Message) -> bool:
     return not AssistantSession.objects.filter(conversation=conversation).exists()
 
 
-def _agent_replied(conversation: Conversation) -> bool:
-    return Message.objects.filter(
-        conversation=conversation, kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT
-    ).exists()
-
-
 def _write(conversation_id: int, message: Message, suggestion: Suggestion) -> str:
     from storedesk.conversations.services import conversation_mark_waiting, message_send
 
@@ -104,7 +99,7 @@ def _write(conversation_id: int, message: Message, suggestion: Suggestion) -> st
         )
         if AssistantSession.objects.filter(conversation=conversation).exists():
             return "skipped"
-        if _agent_replied(conversation):
+        if agent_replied(conversation):
             return "silent"
         if conversation.status not in CLOSABLE:
             return "skipped"  # closed meanwhile: nobody waits for suggestions

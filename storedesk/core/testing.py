@@ -141,3 +141,24 @@ def assert_api_error(response, status: int, code: str, field: str | None = None)
     assert error["field"] == field
     assert error["message"]
     return error
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (for a test server)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """An aiosmtpd handler keeping the raw messages it is sent: the customer's mail server
+    in tests that deliver replies by real SMTP on loopback."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 OK"

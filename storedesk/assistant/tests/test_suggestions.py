@@ -7,7 +7,6 @@ import email
 import email.policy
 import re
 import smtplib
-import socket
 from decimal import Decimal
 
 import pytest
@@ -32,7 +31,7 @@ from storedesk.conversations.services import (
     message_send,
 )
 from storedesk.core.errors import NotFound
-from storedesk.core.testing import committed_events, make_inbox
+from storedesk.core.testing import SmtpSink, committed_events, free_port, make_inbox
 from storedesk.inboxes.adapters import adapter_for
 from storedesk.inboxes.adapters.email.smtpd import make_controller
 from storedesk.inboxes.services import inbound_payload_store
@@ -313,23 +312,6 @@ def test_an_old_link_has_expired(mailbox, monkeypatch):
 # --- SMTP on loopback, end to end -------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Sink:
-    """The customer's mail server: a real SMTP server on loopback keeping what it gets."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_by_smtp_the_customer_gets_the_articles_and_closes_the_request(shop, settings):
     make_inbox(
@@ -338,9 +320,9 @@ def test_by_smtp_the_customer_gets_the_articles_and_closes_the_request(shop, set
         "Support mail",
         config={"address": "support@northwind.example", "assistant": {"enabled": True}},
     )
-    receiver = make_controller("127.0.0.1", _free_port())
-    sink = Sink()
-    outgoing = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    receiver = make_controller("127.0.0.1", free_port())
+    sink = SmtpSink()
+    outgoing = Controller(sink, hostname="127.0.0.1", port=free_port())
     receiver.start()
     outgoing.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

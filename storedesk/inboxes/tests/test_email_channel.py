@@ -4,7 +4,6 @@ SMTP, and SMTP on loopback end to end."""
 import email
 import email.policy
 import smtplib
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from django.core import mail
 from storedesk.conversations import services
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.errors import ValidationError
-from storedesk.core.testing import committed_events, make_inbox
+from storedesk.core.testing import SmtpSink, committed_events, free_port, make_inbox
 from storedesk.inboxes.adapters.email.smtpd import make_controller
 from storedesk.inboxes.models import InboundPayload
 from storedesk.inboxes.services import inbound_payload_store
@@ -195,29 +194,12 @@ def test_a_stranger_quoting_our_message_id_gets_a_conversation_of_their_own(emai
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Sink:
-    """A real SMTP server on loopback that keeps what it is sent (the customer's side)."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_smtp_end_to_end_on_loopback(store, agent, settings):
     make_inbox(store, "email", "Support mail", config={"address": "support@fashion.example"})
-    receiver = make_controller("127.0.0.1", _free_port())
-    sink = Sink()
-    sink_port = _free_port()
+    receiver = make_controller("127.0.0.1", free_port())
+    sink = SmtpSink()
+    sink_port = free_port()
     outgoing = Controller(sink, hostname="127.0.0.1", port=sink_port)
     receiver.start()
     outgoing.start()
