@@ -4,12 +4,18 @@ conversation facts with their repeat and topic links, scoped like every other re
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 
 from storedesk.analytics.filters import ReportFilters, require_reports
-from storedesk.analytics.models import RepeatContact, Topic
+from storedesk.analytics.issue_counts import (
+    IssueCounts,
+    of_kind,
+    period_issue_counts,
+    topic_series,
+)
+from storedesk.analytics.models import IssueKind, RepeatContact, Topic
 from storedesk.analytics.selectors import (
     period_counts,
     period_of,
@@ -17,7 +23,7 @@ from storedesk.analytics.selectors import (
     scoped_facts,
 )
 from storedesk.analytics.totals import change, rate
-from storedesk.conversations.models import Conversation
+from storedesk.conversations.models import Tag
 
 MAX_LISTED = 100
 MAX_TOPICS = 20
@@ -28,10 +34,9 @@ def _in_period(actor, filters: ReportFilters):
     return scoped_facts(actor, filters).filter(created_day__range=(filters.start, filters.end))
 
 
-def _started(actor, filters: ReportFilters) -> dict:
-    """Conversations started in the period, and how many of them were complaints and had
-    strong negative sentiment (summed from the rollups)."""
-    counts = period_counts(actor, filters)
+def _started(counts: Counter) -> dict:
+    """Conversations started in a period, and how many of them were complaints and had
+    strong negative sentiment, from its rollup counts (``selectors.period_counts``)."""
     return {
         "n": counts["created"],
         "complaints": counts["complaints"],
@@ -39,28 +44,19 @@ def _started(actor, filters: ReportFilters) -> dict:
     }
 
 
-def _repeats(actor, filters: ReportFilters, window: int):
-    facts = _in_period(actor, filters)
+def _period_started(actor, filters: ReportFilters, started) -> tuple[dict, dict]:
+    """``_started`` of the period and of the previous one (``started``: their rollup counts,
+    when the caller has them)."""
+    if started is None:
+        started = (period_counts(actor, filters), period_counts(actor, filters.previous()))
+    return _started(started[0]), _started(started[1])
+
+
+def _repeat_list(actor, filters: ReportFilters, window: int) -> list[dict]:
+    """The most recent repeat contacts started in the period (at most ``MAX_LISTED``)."""
     repeats = RepeatContact.objects.filter(
-        conversation_id__in=facts.values("conversation_id"), seconds_after__lte=window * 86400
-    )
-    return facts, repeats
-
-
-def report_repeat_contacts(*, actor, filters: ReportFilters, window_days: int | None = None):
-    """Conversations started in the period by a customer whose similar issue (same intent,
-    a shared tag or similar words) was resolved at most ``window_days`` before (default
-    ``settings.REPEAT_WINDOW_DAYS``), across channels: count, rate among all conversations
-    started, the previous period, the reasons, and the most recent ones."""
-    require_reports(actor)
-    window = repeat_window(window_days)
-    _facts, repeats = _repeats(actor, filters, window)
-    conversations, found = _started(actor, filters)["n"], repeats.count()
-    _previous_facts, previous_repeats = _repeats(actor, filters.previous(), window)
-    previous_conversations = _started(actor, filters.previous())["n"]
-    previous_found = previous_repeats.count()
-    by_reason = dict(
-        repeats.values("reason").annotate(n=Count("conversation_id")).values_list("reason", "n")
+        conversation_id__in=_in_period(actor, filters).values("conversation_id"),
+        seconds_after__lte=window * 86400,
     )
     listed = []
     for link in repeats.select_related(
@@ -83,65 +79,61 @@ def report_repeat_contacts(*, actor, filters: ReportFilters, window_days: int | 
                 "similarity": link.similarity,
             }
         )
-    current_rate = rate(found, conversations)
-    previous_rate = rate(previous_found, previous_conversations)
+    return listed
+
+
+def report_repeat_contacts(
+    *,
+    actor,
+    filters: ReportFilters,
+    window_days: int | None = None,
+    issues: tuple[IssueCounts, IssueCounts] | None = None,
+    started: tuple[Counter, Counter] | None = None,
+):
+    """Conversations started in the period by a customer whose similar issue (same intent,
+    a shared tag or similar words) was resolved at most ``window_days`` before (default
+    ``settings.REPEAT_WINDOW_DAYS``), across channels: count, rate among all conversations
+    started, the previous period, the reasons, and the most recent ones.
+
+    ``issues`` (``issue_counts.period_issue_counts``) and ``started`` (the two periods'
+    rollup counts) spare the queries when the caller has them."""
+    require_reports(actor)
+    window = repeat_window(window_days)
+    current, previous = issues or period_issue_counts(actor, filters)
+    this, before = _period_started(actor, filters, started)
+    by_reason = {
+        reason: shares[0]
+        for reason, shares in of_kind(current, IssueKind.REPEAT, window=window).items()
+    }
+    found = sum(by_reason.values())
+    previous_found = sum(
+        shares[0] for shares in of_kind(previous, IssueKind.REPEAT, window=window).values()
+    )
+    current_rate = rate(found, this["n"])
+    previous_rate = rate(previous_found, before["n"])
     return {
         "period": period_of(filters),
         "window_days": window,
-        "conversations": conversations,
+        "conversations": this["n"],
         "repeats": found,
         "repeat_rate": current_rate,
         "previous": {
-            "conversations": previous_conversations,
+            "conversations": before["n"],
             "repeats": previous_found,
             "repeat_rate": previous_rate,
         },
         "change": change(current_rate, previous_rate),
         "by_reason": by_reason,
-        "list": listed,
+        "list": _repeat_list(actor, filters, window),
     }
 
 
-_SHARES = {
-    "n": Count("conversation_id"),
-    "complaints": Count("conversation_id", filter=Q(complaint=True)),
-    "negative": Count("conversation_id", filter=Q(negative=True)),
-}
-
-
-def _topic_counts(facts) -> dict[int, dict]:
-    return {
-        row["conversation__topic_link__topic_id"]: row
-        for row in facts.exclude(conversation__topic_link=None)
-        .values("conversation__topic_link__topic_id")
-        .annotate(**_SHARES)
-    }
-
-
-def report_complaints(*, actor, filters: ReportFilters) -> dict:
-    """What customers wrote about in the period: topics found by clustering (label, words,
-    conversations, the previous period's count and the change, complaint and negative
-    shares, a count per day and recent examples), the intents read from first messages and
-    the tags, plus the complaint and negative-sentiment share of all conversations. Topics
-    are ordered by complaints, then size."""
-    require_reports(actor)
-    facts = _in_period(actor, filters)
-    totals = _started(actor, filters)
-    previous_totals = _started(actor, filters.previous())
-    counts = _topic_counts(facts)
-    previous_counts = _topic_counts(_in_period(actor, filters.previous()))
-    order = sorted(counts, key=lambda t: (-counts[t]["complaints"], -counts[t]["n"]))[:MAX_TOPICS]
-    topics = {t.pk: t for t in Topic.objects.filter(pk__in=order)}
-    series: dict[int, dict] = defaultdict(dict)
-    for row in (
-        facts.filter(conversation__topic_link__topic_id__in=order)
-        .values("conversation__topic_link__topic_id", "created_day")
-        .annotate(n=Count("conversation_id"))
-    ):
-        series[row["conversation__topic_link__topic_id"]][row["created_day"]] = row["n"]
+def _examples(actor, filters: ReportFilters, topic_ids: list[int]) -> dict[int, list]:
+    """The most recent conversations of each topic (at most ``EXAMPLES``)."""
     examples: dict[int, list] = defaultdict(list)
     for topic_id, conversation_id, subject in (
-        facts.filter(conversation__topic_link__topic_id__in=order)
+        _in_period(actor, filters)
+        .filter(conversation__topic_link__topic_id__in=topic_ids)
         .order_by("-created_at")
         .values_list(
             "conversation__topic_link__topic_id", "conversation_id", "conversation__subject"
@@ -149,47 +141,78 @@ def report_complaints(*, actor, filters: ReportFilters) -> dict:
     ):
         if len(examples[topic_id]) < EXAMPLES:
             examples[topic_id].append({"conversation_id": conversation_id, "subject": subject})
+    return examples
+
+
+def _top(counts: dict[str, list], limit: int) -> list[tuple[str, list]]:
+    """The ``limit`` keys with the most conversations (ties by key)."""
+    return sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+
+
+def _tag_rows(counts: IssueCounts) -> list[dict]:
+    """Conversations per tag name (a store's tags of the same name, together)."""
+    per_tag = of_kind(counts, IssueKind.TAG)
+    names = dict(Tag.objects.filter(pk__in=[int(key) for key in per_tag]).values_list("pk", "name"))
+    by_name: dict[str, list[int]] = {}
+    for key, shares in per_tag.items():
+        name = names.get(int(key))
+        if name is not None:
+            total = by_name.setdefault(name, [0, 0, 0])
+            total[0] += shares[0]
+    return [{"tag": name, "conversations": shares[0]} for name, shares in _top(by_name, 15)]
+
+
+def report_complaints(
+    *,
+    actor,
+    filters: ReportFilters,
+    issues: tuple[IssueCounts, IssueCounts] | None = None,
+    started: tuple[Counter, Counter] | None = None,
+) -> dict:
+    """What customers wrote about in the period: topics found by clustering (label, words,
+    conversations, the previous period's count and the change, complaint and negative
+    shares, a count per day and recent examples), the intents read from first messages and
+    the tags, plus the complaint and negative-sentiment share of all conversations. Topics
+    are ordered by complaints, then size. ``issues`` and ``started`` as for
+    ``report_repeat_contacts``."""
+    require_reports(actor)
+    current, previous = issues or period_issue_counts(actor, filters)
+    totals, previous_totals = _period_started(actor, filters, started)
+    counts = of_kind(current, IssueKind.TOPIC)
+    previous_counts = of_kind(previous, IssueKind.TOPIC)
+    order = [
+        int(key)
+        for key in sorted(counts, key=lambda t: (-counts[t][1], -counts[t][0], int(t)))[:MAX_TOPICS]
+    ]
+    topics = {t.pk: t for t in Topic.objects.filter(pk__in=order)}
+    order = [topic_id for topic_id in order if topic_id in topics]  # re-clustered meanwhile
+    series = topic_series(actor, filters, order)
+    examples = _examples(actor, filters, order)
     days = filters.day_list()
     topic_rows = []
     for topic_id in order:
-        topic, row = topics.get(topic_id), counts[topic_id]
-        if topic is None:
-            continue  # re-clustered meanwhile
-        before = previous_counts.get(topic_id, {}).get("n", 0)
+        topic = topics[topic_id]
+        n, complaints, negative = counts[str(topic_id)]
+        before = previous_counts.get(str(topic_id), [0])[0]
         topic_rows.append(
             {
                 "topic_id": topic_id,
                 "label": topic.label,
                 "terms": topic.terms,
                 "intent": topic.intent,
-                "conversations": row["n"],
+                "conversations": n,
                 "previous": before,
-                "change": change(row["n"], before),
-                "complaints": row["complaints"],
-                "complaint_share": rate(row["complaints"], row["n"]),
-                "negative": row["negative"],
+                "change": change(n, before),
+                "complaints": complaints,
+                "complaint_share": rate(complaints, n),
+                "negative": negative,
                 "series": [series[topic_id].get(day, 0) for day in days],
                 "examples": examples[topic_id],
             }
         )
     intents = [
-        {
-            "intent": row["intent"],
-            "conversations": row["n"],
-            "complaints": row["complaints"],
-            "negative": row["negative"],
-        }
-        for row in facts.exclude(intent="").values("intent").annotate(**_SHARES).order_by("-n")[:15]
-    ]
-    tags = [
-        {"tag": name, "conversations": n}
-        for name, n in Conversation.tags.through.objects.filter(
-            conversation_id__in=facts.values("conversation_id")
-        )
-        .values("tag__name")
-        .annotate(n=Count("conversation_id"))
-        .order_by("-n", "tag__name")
-        .values_list("tag__name", "n")[:15]
+        {"intent": intent, "conversations": n, "complaints": complaints, "negative": negative}
+        for intent, (n, complaints, negative) in _top(of_kind(current, IssueKind.INTENT), 15)
     ]
     clustered = Topic.objects.aggregate(at=Max("created_at"))["at"]
     return {
@@ -207,7 +230,7 @@ def report_complaints(*, actor, filters: ReportFilters) -> dict:
         },
         "topics": topic_rows,
         "intents": intents,
-        "tags": tags,
+        "tags": _tag_rows(current),
         "clustered_at": clustered.isoformat() if clustered else None,
     }
 

@@ -234,10 +234,50 @@ class AgentHourRollup(models.Model):
         return f"agent {self.agent_id} on {self.day} at {self.hour}h"
 
 
+class IssueKind(models.TextChoices):
+    TOPIC = "topic"  # key: the topic's id
+    INTENT = "intent"  # key: the intent the first message was read as
+    TAG = "tag"  # key: the tag's id
+    REPEAT = "repeat"  # key: the repeat's reason (``RepeatReason``)
+
+
+class IssueDailyRollup(models.Model):
+    """What the conversations started on a local day were about: per topic, intent and tag,
+    and the repeat contacts among them per reason and whole days after the earlier
+    resolution (so any window of 1 to ``MAX_REPEAT_DAYS`` days adds up), each with how many
+    were complaints and strongly negative.
+
+    Keyed by the customer's side only (inbox, channel, language): with the team, the agent
+    and the key there would be about as many rows as conversations. Reports filtered by a
+    team, an agent or a tag count these from the facts instead.
+    """
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    language = models.CharField(max_length=16, blank=True)
+    kind = models.CharField(max_length=8, choices=IssueKind.choices)
+    key = models.CharField(max_length=60)
+    # Repeats only: the earlier resolution was at most this many days (rounded up) before
+    # the conversation started; 0 for the other kinds.
+    repeat_days = models.PositiveSmallIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+    complaints = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "store"], name="rollup_issue_daily")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} on {self.day}"
+
+
 # The rollups' format: 1 keeps distributions (``DailyCounts.distributions``), 2 adds
-# ``TagDailyRollup``. Reports read distributions and tags from rollups once
-# ``RefreshState.rollup_format`` says every store-day was written in this format.
-ROLLUP_FORMAT = 2
+# ``TagDailyRollup``, 3 ``IssueDailyRollup``. Reports read distributions, tags and issues
+# from rollups once ``RefreshState.rollup_format`` says every store-day was written in this
+# format.
+ROLLUP_FORMAT = 3
 
 
 class RefreshState(models.Model):

@@ -114,7 +114,7 @@ def _key(group, row):
     return tuple(row[: len(group)])
 
 
-def _rollups_current() -> bool:
+def rollups_current() -> bool:
     """Every store-day's rollups are of the current ``ROLLUP_FORMAT``: distributions and
     tag rollups can be read from them (during an upgrade, facts are counted instead)."""
     return RefreshState.objects.filter(pk=1, rollup_format__gte=ROLLUP_FORMAT).exists()
@@ -133,7 +133,7 @@ def _counts(actor, filters: ReportFilters, start, end, group=None) -> dict:
     """Summed counts per value of ``group`` ("day", a dimension or a tuple of them; None:
     one total under the key None): from the rollups (with a tag filter, from the facts
     until the tag rollups are built)."""
-    if filters.tag and not _rollups_current():
+    if filters.tag and not rollups_current():
         return _fact_counts(actor, filters, start, end, group)
     fields = _fields(group)
     rollups = _rollup_rows(actor, filters).filter(day__range=(start, end))
@@ -193,7 +193,7 @@ def _totals_by(
     """``Totals`` per value of ``group`` (None: the key None) over ``start``..``end``
     (default: the filters' period)."""
     start, end = start or filters.start, end or filters.end
-    if distributions and _rollups_current():
+    if distributions and rollups_current():
         return _rollup_totals(actor, filters, start, end, group)
     totals = _counts(actor, filters, start, end, group)
     if distributions:
@@ -240,10 +240,6 @@ def period_counts(actor, filters: ReportFilters) -> Counter:
     return _counts(actor, filters, filters.start, filters.end)[None].counts
 
 
-def _summary(actor, filters: ReportFilters) -> dict:
-    return _totals_by(actor, filters).get(None, Totals()).summary()
-
-
 def period_of(filters: ReportFilters) -> dict:
     """The period and the previous one, as ISO dates (every report says what it covers)."""
     previous = filters.previous()
@@ -269,12 +265,17 @@ def report_overview(*, actor, filters: ReportFilters) -> dict:
     """Headline numbers for the period and the previous one, their changes, conversations
     by channel and a per-day series (created, resolved, messages, backlog)."""
     require_reports(actor)
-    return _overview(actor, filters, _totals_by(actor, filters).get(None, Totals()))
+    return _overview(
+        actor,
+        filters,
+        _totals_by(actor, filters).get(None, Totals()),
+        _totals_by(actor, filters.previous()).get(None, Totals()),
+    )
 
 
-def _overview(actor, filters: ReportFilters, totals: Totals) -> dict:
+def _overview(actor, filters: ReportFilters, totals: Totals, previous_totals: Totals) -> dict:
     current = totals.summary()
-    previous = _summary(actor, filters.previous())
+    previous = previous_totals.summary()
     current["feedback"]["articles"] = _article_votes(actor, filters)
     previous["feedback"]["articles"] = _article_votes(actor, filters.previous())
     by_channel = {
@@ -310,7 +311,7 @@ def _article_votes(actor, filters: ReportFilters) -> dict:
 
 def _backlog_before(actor, filters: ReportFilters) -> int:
     """Conversations started before the period and not resolved by its start."""
-    if filters.tag and not _rollups_current():
+    if filters.tag and not rollups_current():
         facts = scoped_facts(actor, filters).filter(created_day__lt=filters.start)
         return facts.exclude(resolved_day__lt=filters.start).count()
     sums = (
@@ -528,6 +529,7 @@ def report_dashboard(*, actor, filters: ReportFilters) -> dict:
     (``overview``, ``agents``, ``teams``, ``busiest_hours``, ``repeat_contacts``,
     ``complaints``), reading the period's facts and rollups once per measure: the totals,
     the agents and the teams are one grouping by (agent, team) added up three ways."""
+    from storedesk.analytics.issue_counts import period_issue_counts
     from storedesk.analytics.issue_selectors import report_complaints, report_repeat_contacts
 
     require_reports(actor)
@@ -538,13 +540,19 @@ def report_dashboard(*, actor, filters: ReportFilters) -> dict:
         total.merge(totals)
         agents[agent_id].merge(totals)
         teams[team_id].merge(totals)
+    previous = _totals_by(actor, filters.previous()).get(None, Totals())
+    # What the two issue reports share: the period's issue counts and conversations.
+    shared = {
+        "issues": period_issue_counts(actor, filters),
+        "started": (total.counts, previous.counts),
+    }
     return {
-        "overview": _overview(actor, filters, total),
+        "overview": _overview(actor, filters, total, previous),
         "agents": _agents(actor, filters, agents),
         "teams": _teams(filters, teams),
         "busiest_hours": report_busiest_hours(actor=actor, filters=filters),
-        "repeat_contacts": report_repeat_contacts(actor=actor, filters=filters),
-        "complaints": report_complaints(actor=actor, filters=filters),
+        "repeat_contacts": report_repeat_contacts(actor=actor, filters=filters, **shared),
+        "complaints": report_complaints(actor=actor, filters=filters, **shared),
     }
 
 

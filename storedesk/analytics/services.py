@@ -25,6 +25,12 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from storedesk.analytics import buckets
+from storedesk.analytics.issue_rollups import (
+    CREATED_FIELDS,
+    issue_rollups_refresh,
+    issue_rows,
+    topic_days,
+)
 from storedesk.analytics.models import (
     ROLLUP_FORMAT,
     AgentHourRollup,
@@ -33,6 +39,7 @@ from storedesk.analytics.models import (
     ConversationTopic,
     DailyRollup,
     HourlyRollup,
+    IssueDailyRollup,
     RefreshState,
     RepeatContact,
     TagDailyRollup,
@@ -361,9 +368,9 @@ def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
 
 def _daily_rows(
     store_id: int, day: dt.date, clock: _StoreClock
-) -> tuple[list[DailyRollup], list[TagDailyRollup]]:
-    """The store-day's daily rollup rows and tag rollup rows, counted from the facts (and,
-    for daily rows, the day's messages)."""
+) -> tuple[list[DailyRollup], list[TagDailyRollup], list[IssueDailyRollup]]:
+    """The store-day's daily, tag and issue rollup rows, counted from the facts (and, for
+    daily rows, the day's messages)."""
     plain = _DayRows(DailyRollup, store_id, day)
     tagged = _DayRows(TagDailyRollup, store_id, day)
     tags = _day_tags(store_id, day)
@@ -376,20 +383,22 @@ def _daily_rows(
             yield tagged.row((*dims, tag_id))
 
     facts = ConversationFact.objects.filter(store_id=store_id)
-    for f in facts.filter(created_day=day).values(
-        "conversation_id",
-        *DIMENSIONS,
-        "resolved_at",
-        "assistant_state",
-        "handoff_reason",
-        "complaint",
-        "negative",
-        "answers_rated",
-        "answers_helpful",
-        "messages_in",
-        "agent_replies",
-        "assistant_replies",
-    ):
+    created = list(
+        facts.filter(created_day=day).values(
+            *CREATED_FIELDS,
+            "team_id",
+            "agent_id",
+            "resolved_at",
+            "assistant_state",
+            "handoff_reason",
+            "answers_rated",
+            "answers_helpful",
+            "messages_in",
+            "agent_replies",
+            "assistant_replies",
+        )
+    )
+    for f in created:
         for r, hists in targets(f):
             if f["handoff_reason"]:
                 hists["handoffs"][f["handoff_reason"]] += 1
@@ -442,7 +451,7 @@ def _daily_rows(
     for (dims, measure), n in _message_counts(store_id, day, clock).items():
         r, _hists = plain.row(dims)
         setattr(r, measure, getattr(r, measure) + n)
-    return plain.finished(), tagged.finished()
+    return plain.finished(), tagged.finished(), issue_rows(store_id, day, created, tags)
 
 
 _MESSAGE_MEASURES = {
@@ -534,13 +543,14 @@ def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
         clock = clocks.get(store_id)
         if clock is None:
             continue  # the store is gone, and its rollups with it
-        daily, tag_daily = _daily_rows(store_id, day, clock)
+        daily, tag_daily, issues = _daily_rows(store_id, day, clock)
         hourly = _hourly_rows(store_id, day)
         agent_hours = _agent_hour_rows(store_id, day, clock)
         with transaction.atomic():
             for model, rows in (
                 (DailyRollup, daily),
                 (TagDailyRollup, tag_daily),
+                (IssueDailyRollup, issues),
                 (HourlyRollup, hourly),
                 (AgentHourRollup, agent_hours),
             ):
@@ -600,11 +610,17 @@ def analytics_refresh(
                 ids = computed[start : start + batch]
                 touched |= facts_refresh(conversation_ids=ids, now=now)
                 repeats_detect(conversation_ids=ids, now=now)
-            rollups_refresh(days=touched)
+            # Topics before the rollups: the new conversations' days are rebuilt with their
+            # topics; a clustering moves the topics of the store's other days too.
+            regrouped: set[tuple[int, dt.date]] = set()
             for store_id in topics_due(now=now):
+                regrouped |= topic_days(store_id)
                 topics_cluster(store_id=store_id, now=now)
+                regrouped |= topic_days(store_id)
                 outcome.clustered += 1
             topics_assign(conversation_ids=computed)
+            rollups_refresh(days=touched)
+            issue_rollups_refresh(days=regrouped - touched)
             outcome.signals = len(computed)
     finally:
         outcome.seconds = time.monotonic() - started
@@ -666,6 +682,7 @@ def analytics_reset() -> None:
         for model in (
             AgentHourRollup,
             HourlyRollup,
+            IssueDailyRollup,
             TagDailyRollup,
             DailyRollup,
             RepeatContact,

@@ -1,6 +1,7 @@
 """Repeat contacts and topics through the real services, the bundled embedder and the
 intent model: what customers write decides them."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -280,3 +281,97 @@ def test_topics_are_clustered_again_when_old_or_outgrown(db):
     assert topics_due(now=now + dt.timedelta(hours=7)) == [store.pk]
     signals(1)  # 31 > 20 × 3/2
     assert topics_due(now=now) == [store.pk]
+
+
+def _issue_reports(lead, filters, window_days=None) -> dict:
+    return {
+        "repeats": issue_selectors.report_repeat_contacts(
+            actor=lead, filters=filters, window_days=window_days
+        ),
+        "complaints": issue_selectors.report_complaints(actor=lead, filters=filters),
+    }
+
+
+def test_issue_rollups_count_what_the_facts_count(shop):
+    from storedesk.analytics.models import IssueDailyRollup, RefreshState
+
+    # Repeats in two languages (one ten days after, one the same day), topics, intents,
+    # tags shared by conversations of two inboxes.
+    first = resolved(shop, "My parcel has not arrived.", "ana@x.org")
+    again = opened(shop, "Moj paket još nije stigao!", "ana@x.org")
+    resolved(shop, "I want my money back for the faulty charger.", "ivo@x.org")
+    back = opened(shop, "商品坏了，我要退款", "ivo@x.org")
+    for theme, texts in THEMES.items():
+        for i, text in enumerate(texts):
+            conversation = opened(
+                shop, text, f"{theme}{i}@x.org", inbox="form" if i % 2 else "other"
+            )
+            if i % 3 == 0:
+                services.conversation_tag(conversation=conversation, actor=None, add=[theme])
+    services.conversation_tag(conversation=again, actor=None, add=["delivery"])
+    services.conversation_assign(conversation=again, assignee=shop["ana"], actor=None)
+    refresh()
+    Conversation.objects.filter(pk=first.pk).update(
+        resolved_at=again.created_at - dt.timedelta(days=10)
+    )
+    analytics_reset()
+    refresh()
+    assert RepeatContact.objects.filter(conversation__in=[again, back]).count() == 2
+    assert IssueDailyRollup.objects.filter(kind="topic").exists()
+    assert IssueDailyRollup.objects.filter(kind="repeat", repeat_days=10).exists()
+
+    lead = shop["lead"]
+    views = [
+        (today(shop), None),
+        (today(shop), 30),
+        (dataclasses.replace(today(shop), language="hr"), 30),
+        (dataclasses.replace(today(shop), inbox_id=shop["other"].pk), None),
+        (dataclasses.replace(today(shop), channel="webform"), None),
+    ]
+    from_rollups = [_issue_reports(lead, f, w) for f, w in views]
+    RefreshState.objects.update(rollup_format=0)  # as during an upgrade: facts are counted
+    from_facts = [_issue_reports(lead, f, w) for f, w in views]
+    assert from_rollups == from_facts
+
+    every = from_rollups[1]
+    assert (every["repeats"]["repeats"], from_rollups[0]["repeats"]["repeats"]) == (2, 1)
+    assert every["repeats"]["by_reason"]
+    complaints = every["complaints"]
+    assert sum(t["conversations"] for t in complaints["topics"]) >= 21
+    assert {row["tag"]: row["conversations"] for row in complaints["tags"]} == {
+        "delivery": 5,
+        "refund": 4,
+        "password": 4,
+    }
+    assert complaints["intents"][0]["conversations"] >= 5
+    # A team or agent filter is counted from the facts (the issue rollups lack them).
+    by_agent = _issue_reports(lead, dataclasses.replace(today(shop), agent_id=shop["ana"].pk))
+    assert (by_agent["repeats"]["conversations"], by_agent["repeats"]["repeats"]) == (1, 0)
+    by_agent = _issue_reports(
+        lead, dataclasses.replace(today(shop), agent_id=shop["ana"].pk), window_days=30
+    )
+    assert by_agent["repeats"]["list"][0]["conversation_id"] == again.pk
+    assert by_agent["complaints"]["tags"] == [{"tag": "delivery", "conversations": 1}]
+
+
+def test_clustering_again_recounts_the_topics_of_every_day(shop):
+    from storedesk.analytics.models import IssueDailyRollup
+
+    for theme, texts in THEMES.items():
+        for i, text in enumerate(texts):
+            opened(shop, text, f"{theme}{i}@x.org")
+    refresh()
+    before = set(Topic.objects.values_list("pk", flat=True))
+    counted = set(IssueDailyRollup.objects.filter(kind="topic").values_list("key", flat=True))
+    assert counted == {str(pk) for pk in before}
+
+    Topic.objects.update(created_at=timezone.now() - dt.timedelta(days=1))  # due again
+    outcome = refresh()
+    assert outcome.clustered == 1
+    after = set(Topic.objects.values_list("pk", flat=True))
+    assert after and not after & before
+    counted = set(IssueDailyRollup.objects.filter(kind="topic").values_list("key", flat=True))
+    assert counted == {str(pk) for pk in after}
+    report = issue_selectors.report_complaints(actor=shop["lead"], filters=today(shop))
+    linked = ConversationTopic.objects.count()
+    assert sum(t["conversations"] for t in report["topics"]) == linked
