@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from storedesk.analytics import buckets
@@ -366,11 +367,9 @@ def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
     return tags
 
 
-def _daily_rows(
-    store_id: int, day: dt.date, clock: _StoreClock
-) -> tuple[list[DailyRollup], list[TagDailyRollup], list[IssueDailyRollup]]:
-    """The store-day's daily, tag and issue rollup rows, counted from the facts (and, for
-    daily rows, the day's messages)."""
+def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, list, list, list]:
+    """The store-day's daily, tag, issue and hourly rollup rows, counted from the facts
+    (and, for daily rows, the day's messages)."""
     plain = _DayRows(DailyRollup, store_id, day)
     tagged = _DayRows(TagDailyRollup, store_id, day)
     tags = _day_tags(store_id, day)
@@ -388,6 +387,7 @@ def _daily_rows(
             *CREATED_FIELDS,
             "team_id",
             "agent_id",
+            "created_hour",
             "resolved_at",
             "assistant_state",
             "handoff_reason",
@@ -451,7 +451,12 @@ def _daily_rows(
     for (dims, measure), n in _message_counts(store_id, day, clock).items():
         r, _hists = plain.row(dims)
         setattr(r, measure, getattr(r, measure) + n)
-    return plain.finished(), tagged.finished(), issue_rows(store_id, day, created, tags)
+    return (
+        plain.finished(),
+        tagged.finished(),
+        issue_rows(store_id, day, created, tags),
+        _hourly_rows(store_id, day, created),
+    )
 
 
 _MESSAGE_MEASURES = {
@@ -472,34 +477,28 @@ def _day_messages(store_id: int, day: dt.date, clock: _StoreClock):
 
 
 def _message_counts(store_id: int, day: dt.date, clock: _StoreClock) -> Counter:
-    """Messages written that local day, per (conversation dimensions, measure)."""
-    per_conversation = list(
+    """Messages written that local day, per (conversation dimensions, measure): one
+    ``GROUP BY`` of the day's messages joined with their conversations' facts (reading the
+    facts by an ``IN`` list of the day's conversations cost more than the counting)."""
+    dims = [f"conversation__fact__{name}" for name in DIMENSIONS]
+    rows = (
         _day_messages(store_id, day, clock)
-        .values("conversation_id", "kind", "sender_type")
+        .filter(conversation__fact__isnull=False)
+        .values_list(*dims, "kind", "sender_type")
         .annotate(n=Count("id"))
+        .order_by()
     )
-    ids = {row["conversation_id"] for row in per_conversation}
-    dims = {
-        row["conversation_id"]: _dims(row)
-        for row in ConversationFact.objects.filter(conversation_id__in=ids).values(
-            "conversation_id", *DIMENSIONS
-        )
-    }
     result: Counter = Counter()
-    for row in per_conversation:
-        measure = _MESSAGE_MEASURES.get((row["kind"], row["sender_type"]))
-        if measure and row["conversation_id"] in dims:
-            result[(dims[row["conversation_id"]], measure)] += row["n"]
+    for row in rows:
+        measure = _MESSAGE_MEASURES.get((row[-3], row[-2]))
+        if measure:
+            result[(tuple(row[:-3]), measure)] += row[-1]
     return result
 
 
-def _hourly_rows(store_id: int, day: dt.date) -> list[HourlyRollup]:
-    counts = Counter(
-        (_dims(f), f["created_hour"])
-        for f in ConversationFact.objects.filter(store_id=store_id, created_day=day).values(
-            *DIMENSIONS, "created_hour"
-        )
-    )
+def _hourly_rows(store_id: int, day: dt.date, created: list[dict]) -> list[HourlyRollup]:
+    """The heatmap rows of the store-day from the facts started that day."""
+    counts = Counter((_dims(f), f["created_hour"]) for f in created)
     return [
         HourlyRollup(
             store_id=store_id,
@@ -514,13 +513,15 @@ def _hourly_rows(store_id: int, day: dt.date) -> list[HourlyRollup]:
 
 
 def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[AgentHourRollup]:
-    replies = (
+    """Each agent's replies per local hour of the store-day, counted in the database."""
+    counts = (
         _day_messages(store_id, day, clock)
         .filter(kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT)
         .exclude(sender_agent_id=None)
-        .values_list("sender_agent_id", "created_at")
+        .values_list("sender_agent_id", ExtractHour("created_at", tzinfo=clock.zone))
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    counts = Counter((agent_id, clock.local(at).hour) for agent_id, at in replies)
     return [
         AgentHourRollup(
             store_id=store_id,
@@ -530,7 +531,7 @@ def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[Ag
             agent_id=agent_id,
             replies=n,
         )
-        for (agent_id, hour), n in counts.items()
+        for agent_id, hour, n in counts
     ]
 
 
@@ -543,8 +544,7 @@ def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
         clock = clocks.get(store_id)
         if clock is None:
             continue  # the store is gone, and its rollups with it
-        daily, tag_daily, issues = _daily_rows(store_id, day, clock)
-        hourly = _hourly_rows(store_id, day)
+        daily, tag_daily, issues, hourly = _daily_rows(store_id, day, clock)
         agent_hours = _agent_hour_rows(store_id, day, clock)
         with transaction.atomic():
             for model, rows in (
