@@ -76,14 +76,20 @@ BANDS: tuple[tuple[str, int | None], ...] = (
 )
 
 
+def _band_of(start: int) -> str:
+    return next(band for band, upper in BANDS if upper is None or start < upper)
+
+
+# The band of each bucket (every band edge is a bucket edge, so nothing straddles two).
+_BAND_OF_BUCKET: tuple[str, ...] = tuple(_band_of(start) for start in BOUNDS)
+
+
 def bands(histogram_: Mapping) -> dict[str, int]:
-    """How many durations fall in each band of ``BANDS`` (bucket starts decide the band;
-    every band edge is a bucket edge, so nothing straddles two bands)."""
-    result = {key: 0 for key, _ in BANDS}
+    """How many durations fall in each band of ``BANDS`` (bucket starts decide the band)."""
+    result = dict.fromkeys(_BAND_KEYS, 0)
     for key, count in histogram_.items():
-        start = BOUNDS[int(key)]
-        for band, upper in BANDS:
-            if upper is None or start < upper:
-                result[band] += count
-                break
+        result[_BAND_OF_BUCKET[int(key)]] += count
     return result
+
+
+_BAND_KEYS = tuple(key for key, _ in BANDS)

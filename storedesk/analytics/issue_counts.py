@@ -2,8 +2,8 @@
 and repeat reason, with how many were complaints and strongly negative.
 
 Added up from ``IssueDailyRollup`` rows; counted from the conversation facts instead when
-the filters name a team, an agent or a tag (the issue rollups keep only the customer's
-side: inbox, channel and language) or while the rollups are being rebuilt. Both ways give
+the filters name a team or an agent (the issue rollups keep only the customer's side:
+inbox, channel, language, and tags) or while the rollups are being rebuilt. Both ways give
 the same numbers.
 """
 
@@ -17,7 +17,7 @@ from storedesk.analytics.filters import ReportFilters, dimension_q
 from storedesk.analytics.issue_rollups import repeat_days
 from storedesk.analytics.models import IssueDailyRollup, IssueKind
 from storedesk.analytics.selectors import rollups_current, scoped_facts
-from storedesk.conversations.models import Conversation
+from storedesk.conversations.models import Conversation, Tag
 
 # (kind, key, repeat days) -> [conversations, complaints, negative]; keys are strings (a
 # topic's or a tag's id as text).
@@ -27,9 +27,18 @@ IssueCounts = dict[tuple[str, str, int], list[int]]
 def from_rollups(filters: ReportFilters, current: bool | None = None) -> bool:
     """Whether the issue rollups answer these filters (``current``: whether the rollups
     are of the current format, when the caller knows)."""
-    if filters.team_id is not None or filters.agent_id is not None or filters.tag:
+    if filters.team_id is not None or filters.agent_id is not None:
         return False
     return rollups_current() if current is None else current
+
+
+def _issue_rows(actor, filters: ReportFilters, start, end):
+    """The issue rollup rows of the range within the actor's stores and the filters: the
+    rows of the filters' tag (every store's tag of that name), or the untagged ones."""
+    rows = IssueDailyRollup.objects.filter(dimension_q(actor, filters), day__range=(start, end))
+    if filters.tag:
+        return rows.filter(tag_id__in=Tag.objects.filter(name=Tag.normalise(filters.tag)))
+    return rows.filter(tag__isnull=True)
 
 
 def period_issue_counts(
@@ -45,9 +54,7 @@ def period_issue_counts(
         output_field=BooleanField(),
     )
     rows = (
-        IssueDailyRollup.objects.filter(
-            dimension_q(actor, filters), day__range=(previous.start, filters.end)
-        )
+        _issue_rows(actor, filters, previous.start, filters.end)
         .annotate(in_period=in_period)
         .values_list("in_period", "kind", "key", "repeat_days")
         .annotate(n=Sum("conversations"), complaints=Sum("complaints"), negative=Sum("negative"))
@@ -130,12 +137,8 @@ def topic_series(
         return series
     if from_rollups(filters, current):
         rows = (
-            IssueDailyRollup.objects.filter(
-                dimension_q(actor, filters),
-                day__range=(filters.start, filters.end),
-                kind=IssueKind.TOPIC,
-                key__in=[str(pk) for pk in topic_ids],
-            )
+            _issue_rows(actor, filters, filters.start, filters.end)
+            .filter(kind=IssueKind.TOPIC, key__in=[str(pk) for pk in topic_ids])
             .values_list("key", "day")
             .annotate(n=Sum("conversations"))
         )

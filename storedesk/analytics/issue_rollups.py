@@ -61,18 +61,21 @@ def issue_rows(
         row[2] += f["negative"]
 
     for f in facts:
-        side = (f["inbox_id"], f["channel"], f["language"])
+        tag_ids = tags.get(f["conversation_id"], ())
         topic_id = f["conversation__topic_link__topic_id"]
-        if topic_id is not None:
-            add(side, IssueKind.TOPIC, topic_id, 0, f)
-        if f["intent"]:
-            add(side, IssueKind.INTENT, f["intent"], 0, f)
-        for tag_id in tags.get(f["conversation_id"], ()):
-            add(side, IssueKind.TAG, tag_id, 0, f)
         reason = f["conversation__repeat_link__reason"]
-        if reason:
-            days = repeat_days(f["conversation__repeat_link__seconds_after"])
-            add(side, IssueKind.REPEAT, reason, days, f)
+        # Counted once untagged (every conversation) and once under each of its tags.
+        for tag in (None, *tag_ids):
+            side = (f["inbox_id"], f["channel"], f["language"], tag)
+            if topic_id is not None:
+                add(side, IssueKind.TOPIC, topic_id, 0, f)
+            if f["intent"]:
+                add(side, IssueKind.INTENT, f["intent"], 0, f)
+            for tag_id in tag_ids:
+                add(side, IssueKind.TAG, tag_id, 0, f)
+            if reason:
+                days = repeat_days(f["conversation__repeat_link__seconds_after"])
+                add(side, IssueKind.REPEAT, reason, days, f)
     return [
         IssueDailyRollup(
             store_id=store_id,
@@ -80,6 +83,7 @@ def issue_rows(
             inbox_id=inbox_id,
             channel=channel,
             language=language,
+            tag_id=tag,
             kind=kind,
             key=key[:60],
             repeat_days=days,
@@ -87,7 +91,7 @@ def issue_rows(
             complaints=complaints,
             negative=negative,
         )
-        for (inbox_id, channel, language, kind, key, days), (n, complaints, negative) in (
+        for (inbox_id, channel, language, tag, kind, key, days), (n, complaints, negative) in (
             counts.items()
         )
     ]

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 
 from django.db.models import Max
 
-from storedesk.analytics.filters import ReportFilters, require_reports
+from storedesk.analytics.filters import ReportFilters, dimension_q, require_reports
 from storedesk.analytics.issue_counts import (
     IssueCounts,
     of_kind,
@@ -53,15 +53,23 @@ def _period_started(actor, filters: ReportFilters, started) -> tuple[dict, dict]
 
 
 def _repeat_list(actor, filters: ReportFilters, window: int) -> list[dict]:
-    """The most recent repeat contacts started in the period (at most ``MAX_LISTED``)."""
+    """The most recent repeat contacts started in the period (at most ``MAX_LISTED``): read
+    newest first from their own index; joined with the facts only for the filters'
+    dimensions."""
+    store_only = ReportFilters(filters.start, filters.end, filters.store_id)
     repeats = RepeatContact.objects.filter(
-        conversation_id__in=_in_period(actor, filters).values("conversation_id"),
+        dimension_q(actor, store_only),
+        created_day__range=(filters.start, filters.end),
         seconds_after__lte=window * 86400,
     )
+    if filters != store_only:
+        repeats = repeats.filter(
+            conversation_id__in=_in_period(actor, filters).values("conversation_id")
+        )
     listed = []
     for link in repeats.select_related(
         "conversation", "conversation__contact", "conversation__inbox", "earlier"
-    ).order_by("-conversation__created_at")[:MAX_LISTED]:
+    ).order_by("-created_at", "-conversation_id")[:MAX_LISTED]:
         c, e = link.conversation, link.earlier
         listed.append(
             {

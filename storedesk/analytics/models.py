@@ -2,9 +2,9 @@
 
 ``ConversationFact`` is one row per conversation with what analytics needs already worked
 out (durations in calendar and business seconds, local days and hours in the store's time
-zone, message counts, the assistant's part). ``DailyRollup``, ``HourlyRollup`` and
-``AgentHourRollup`` sum facts per local day and dimension, so a report over any range sums
-rollup rows and counts facts per histogram bucket in the database, never reading messages.
+zone, message counts, the assistant's part). ``DailyRollup``, ``TagDailyRollup``,
+``IssueDailyRollup`` and ``AgentHourRollup`` sum facts per local day and dimension, so a
+report over any range adds up rollup rows, never reading messages.
 Rows are written only by ``storedesk.analytics.services``; every row can be rebuilt from
 conversations and messages.
 """
@@ -191,7 +191,13 @@ class DailyRollup(DailyCounts):
     written)."""
 
     class Meta:
-        indexes = [models.Index(fields=["day", "store"], name="rollup_daily")]
+        # The counts the backlog adds up over every earlier day ride in the index, so
+        # PostgreSQL sums them without reading the rows.
+        indexes = [
+            models.Index(
+                fields=["day", "store"], name="rollup_daily", include=["created", "resolved"]
+            )
+        ]
 
 
 class TagDailyRollup(DailyCounts):
@@ -202,19 +208,11 @@ class TagDailyRollup(DailyCounts):
     tag = models.ForeignKey("conversations.Tag", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["tag", "day"], name="rollup_tag_daily")]
-
-
-class HourlyRollup(RollupDimensions):
-    """Conversations started per local day and hour: the busiest-hours heatmap."""
-
-    hour = models.PositiveSmallIntegerField()
-    # 0 = Monday (so the heatmap needs no database-specific weekday function).
-    weekday = models.PositiveSmallIntegerField()
-    created = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["store", "day"], name="rollup_hourly")]
+        indexes = [
+            models.Index(
+                fields=["tag", "day"], name="rollup_tag_daily", include=["created", "resolved"]
+            )
+        ]
 
 
 class AgentHourRollup(models.Model):
@@ -249,7 +247,9 @@ class IssueDailyRollup(models.Model):
 
     Keyed by the customer's side only (inbox, channel, language): with the team, the agent
     and the key there would be about as many rows as conversations. Reports filtered by a
-    team, an agent or a tag count these from the facts instead.
+    team or an agent count these from the facts instead. Rows without a ``tag`` count every
+    conversation; rows with one count again those that have the tag, for reports filtered
+    by it.
     """
 
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
@@ -257,6 +257,9 @@ class IssueDailyRollup(models.Model):
     inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=20)
     language = models.CharField(max_length=16, blank=True)
+    tag = models.ForeignKey(
+        "conversations.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=8, choices=IssueKind.choices)
     key = models.CharField(max_length=60)
     # Repeats only: the earlier resolution was at most this many days (rounded up) before
@@ -267,7 +270,10 @@ class IssueDailyRollup(models.Model):
     negative = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "store"], name="rollup_issue_daily")]
+        indexes = [
+            models.Index(fields=["day", "store"], name="rollup_issue_daily"),
+            models.Index(fields=["tag", "day"], name="rollup_issue_tag"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} on {self.day}"
@@ -355,6 +361,10 @@ class RepeatContact(models.Model):
         "conversations.Conversation", on_delete=models.CASCADE, related_name="repeated_by"
     )
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    # When this conversation started (and its local day), so the newest repeats of a
+    # period are read from an index without joining the facts.
+    created_at = models.DateTimeField()
+    created_day = models.DateField()
     # From the earlier conversation's resolution to this one's start.
     seconds_after = models.PositiveIntegerField()
     reason = models.CharField(max_length=10, choices=RepeatReason.choices)
@@ -362,6 +372,9 @@ class RepeatContact(models.Model):
     detail = models.CharField(max_length=60, blank=True)
     similarity = models.FloatField(null=True, blank=True)
     detected_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="repeat_created")]
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} repeats #{self.earlier_id}"

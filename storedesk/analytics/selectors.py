@@ -20,7 +20,6 @@ from storedesk.analytics.models import (
     AgentHourRollup,
     ConversationFact,
     DailyRollup,
-    HourlyRollup,
     RefreshState,
     TagDailyRollup,
 )
@@ -135,11 +134,15 @@ def _counts(actor, filters: ReportFilters, start, end, group=None) -> dict:
     until the tag rollups are built)."""
     if filters.tag and not rollups_current():
         return _fact_counts(actor, filters, start, end, group)
-    fields = _fields(group)
-    rollups = _rollup_rows(actor, filters).filter(day__range=(start, end))
+    return _summed(_rollup_rows(actor, filters).filter(day__range=(start, end)), group)
+
+
+def _summed(rollups, group) -> dict:
+    """The counts of these rollup rows summed in the database per value of ``group``."""
     sums = {name: Sum(name) for name in ROW_FIELDS}
     if group is None:
         return {None: Totals().add(rollups.aggregate(**sums))}
+    fields = _fields(group)
     return {
         _key(group, [row[name] for name in fields]): Totals().add(row)
         for row in rollups.values(*fields).annotate(**sums)
@@ -178,13 +181,19 @@ def _add_distributions(actor, filters: ReportFilters, start, end, group, totals:
             .annotate(n=Count("*"))
         ):
             _group_totals(totals, _key(group, row)).histograms[name][row[-2]] += row[-1]
+    started = facts.filter(created_day__range=(start, end))
+    fields = _fields(group, "created_day")
     for row in (
-        facts.filter(created_day__range=(start, end))
-        .exclude(handoff_reason="")
-        .values_list(*_fields(group, "created_day"), "handoff_reason")
+        started.exclude(handoff_reason="")
+        .values_list(*fields, "handoff_reason")
         .annotate(n=Count("*"))
     ):
         _group_totals(totals, _key(group, row)).handoffs[row[-2]] += row[-1]
+    by_day = [] if "created_day" in fields else ["created_day"]
+    day_at = fields.index("created_day") if not by_day else len(fields)
+    for row in started.values_list(*fields, *by_day, "created_hour").annotate(n=Count("*")):
+        hour = row[day_at].weekday() * 24 + row[-2]
+        _group_totals(totals, _key(group, row)).created_hours[hour] += row[-1]
 
 
 def _totals_by(
@@ -203,34 +212,20 @@ def _totals_by(
 
 def _rollup_totals(actor, filters: ReportFilters, start, end, group) -> dict:
     """``Totals`` with distributions per value of ``group``, added up from the rollup rows
-    of the range in one query (about 110 rows a day at a million conversations a year):
-    counts in Python, the packed distributions with numpy."""
-    fields = _fields(group)
-    width = len(fields)
-    totals: dict = {}
+    of the range (about 110 rows a day at a million conversations a year): the counts
+    summed in the database, the packed distributions read row by row and summed with
+    numpy."""
+    rows = _rollup_rows(actor, filters).filter(day__range=(start, end))
+    totals = _summed(rows, group)
     keys: dict = {}
     owners: list[int] = []
     packed: list[bytes] = []
-    rows = (
-        _rollup_rows(actor, filters)
-        .filter(day__range=(start, end))
-        .values_list(*fields, *ROW_FIELDS, "distributions")
-    )
-    for row in rows:
-        key = _key(group, row)
-        group_totals = _group_totals(totals, key)
-        counts = group_totals.counts
-        for name, value in zip(ROW_FIELDS, row[width:-1], strict=True):
-            if value:
-                counts[name] += value
-        if row[-1]:
-            owners.append(keys.setdefault(key, len(keys)))
-            packed.append(bytes(row[-1]))
+    for row in rows.exclude(distributions=b"").values_list(*_fields(group), "distributions"):
+        owners.append(keys.setdefault(_key(group, row), len(keys)))
+        packed.append(bytes(row[-1]))
     summed = sum_distributions(packed, np.array(owners, dtype=np.int64), len(keys))
     for key, index in keys.items():
-        totals[key].add_dense(summed[index])
-    if group is None and None not in totals:
-        totals[None] = Totals()
+        _group_totals(totals, key).add_dense(summed[index])
     return totals
 
 
@@ -393,25 +388,17 @@ def _weekday_count(filters: ReportFilters) -> Counter:
     return Counter(day.weekday() for day in filters.day_list())
 
 
-def report_busiest_hours(*, actor, filters: ReportFilters) -> dict:
+def report_busiest_hours(
+    *, actor, filters: ReportFilters, created_hours: Counter | None = None
+) -> dict:
     """Conversations started per weekday (0 = Monday) and local hour, and beside them the
-    agents who replied in that hour (average per day), so staffing gaps show."""
+    agents who replied in that hour (average per day), so staffing gaps show.
+    ``created_hours`` (``Totals.created_hours`` of the period) spares reading the rollups
+    when the caller has them."""
     require_reports(actor)
-    created = [[0] * 24 for _ in range(7)]
-    if filters.tag:
-        facts = scoped_facts(actor, filters).filter(created_day__range=(filters.start, filters.end))
-        for day, hour in facts.values_list("created_day", "created_hour"):
-            created[day.weekday()][hour] += 1
-    else:
-        cells = (
-            HourlyRollup.objects.filter(
-                dimension_q(actor, filters), day__range=(filters.start, filters.end)
-            )
-            .values("weekday", "hour")
-            .annotate(n=Sum("created"))
-        )
-        for cell in cells:
-            created[cell["weekday"]][cell["hour"]] = cell["n"]
+    if created_hours is None:
+        created_hours = _totals_by(actor, filters).get(None, Totals()).created_hours
+    created = [[created_hours.get(w * 24 + h, 0) for h in range(24)] for w in range(7)]
     scope = Q(day__range=(filters.start, filters.end))
     store_q = dimension_q(actor, ReportFilters(filters.start, filters.end, filters.store_id))
     if filters.agent_id is not None:
@@ -550,7 +537,9 @@ def report_dashboard(*, actor, filters: ReportFilters) -> dict:
         "overview": _overview(actor, filters, total, previous),
         "agents": _agents(actor, filters, agents),
         "teams": _teams(filters, teams),
-        "busiest_hours": report_busiest_hours(actor=actor, filters=filters),
+        "busiest_hours": report_busiest_hours(
+            actor=actor, filters=filters, created_hours=total.created_hours
+        ),
         "repeat_contacts": report_repeat_contacts(actor=actor, filters=filters, **shared),
         "complaints": report_complaints(actor=actor, filters=filters, **shared),
     }

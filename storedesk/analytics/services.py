@@ -39,7 +39,6 @@ from storedesk.analytics.models import (
     ConversationSignal,
     ConversationTopic,
     DailyRollup,
-    HourlyRollup,
     IssueDailyRollup,
     RefreshState,
     RepeatContact,
@@ -367,9 +366,9 @@ def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
     return tags
 
 
-def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, list, list, list]:
-    """The store-day's daily, tag, issue and hourly rollup rows, counted from the facts
-    (and, for daily rows, the day's messages)."""
+def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, list, list]:
+    """The store-day's daily, tag and issue rollup rows, counted from the facts (and, for
+    daily rows, the day's messages)."""
     plain = _DayRows(DailyRollup, store_id, day)
     tagged = _DayRows(TagDailyRollup, store_id, day)
     tags = _day_tags(store_id, day)
@@ -398,10 +397,12 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, 
             "assistant_replies",
         )
     )
+    week_hour = day.weekday() * 24
     for f in created:
         for r, hists in targets(f):
             if f["handoff_reason"]:
                 hists["handoffs"][f["handoff_reason"]] += 1
+            hists["created_hours"][week_hour + f["created_hour"]] += 1
             r.created += 1
             r.created_resolved += f["resolved_at"] is not None
             r.assistant_handled += bool(f["assistant_state"])
@@ -455,7 +456,6 @@ def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, 
         plain.finished(),
         tagged.finished(),
         issue_rows(store_id, day, created, tags),
-        _hourly_rows(store_id, day, created),
     )
 
 
@@ -496,22 +496,6 @@ def _message_counts(store_id: int, day: dt.date, clock: _StoreClock) -> Counter:
     return result
 
 
-def _hourly_rows(store_id: int, day: dt.date, created: list[dict]) -> list[HourlyRollup]:
-    """The heatmap rows of the store-day from the facts started that day."""
-    counts = Counter((_dims(f), f["created_hour"]) for f in created)
-    return [
-        HourlyRollup(
-            store_id=store_id,
-            day=day,
-            hour=hour,
-            weekday=day.weekday(),
-            created=n,
-            **dict(zip(DIMENSIONS, dims, strict=True)),
-        )
-        for (dims, hour), n in counts.items()
-    ]
-
-
 def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[AgentHourRollup]:
     """Each agent's replies per local hour of the store-day, counted in the database."""
     counts = (
@@ -544,14 +528,13 @@ def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
         clock = clocks.get(store_id)
         if clock is None:
             continue  # the store is gone, and its rollups with it
-        daily, tag_daily, issues, hourly = _daily_rows(store_id, day, clock)
+        daily, tag_daily, issues = _daily_rows(store_id, day, clock)
         agent_hours = _agent_hour_rows(store_id, day, clock)
         with transaction.atomic():
             for model, rows in (
                 (DailyRollup, daily),
                 (TagDailyRollup, tag_daily),
                 (IssueDailyRollup, issues),
-                (HourlyRollup, hourly),
                 (AgentHourRollup, agent_hours),
             ):
                 model.objects.filter(store_id=store_id, day=day).delete()
@@ -681,7 +664,6 @@ def analytics_reset() -> None:
     with transaction.atomic():
         for model in (
             AgentHourRollup,
-            HourlyRollup,
             IssueDailyRollup,
             TagDailyRollup,
             DailyRollup,

@@ -165,7 +165,9 @@ def repeats_detect(*, conversation_ids: list[int], now=None) -> int:
     now = now or timezone.now()
     ids = list(dict.fromkeys(conversation_ids))
     fields = ("conversation_id", "store_id", "contact_id", "created_at", "resolved_at", "intent")
-    later = list(ConversationFact.objects.filter(conversation_id__in=ids).values(*fields))
+    later = list(
+        ConversationFact.objects.filter(conversation_id__in=ids).values(*fields, "created_day")
+    )
     found = []
     if later:
         window = dt.timedelta(days=MAX_REPEAT_DAYS)
@@ -210,6 +212,8 @@ def repeats_detect(*, conversation_ids: list[int], now=None) -> int:
                             conversation_id=f["conversation_id"],
                             earlier_id=e["conversation_id"],
                             store_id=f["store_id"],
+                            created_at=f["created_at"],
+                            created_day=f["created_day"],
                             seconds_after=int((f["created_at"] - e["resolved_at"]).total_seconds()),
                             reason=reason,
                             detail=detail[:60],

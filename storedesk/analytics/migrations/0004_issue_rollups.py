@@ -4,6 +4,19 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def repeat_starts(apps, schema_editor):
+    """Each repeat contact's start, from its conversation's facts."""
+    from django.db.models import OuterRef, Subquery
+
+    facts = apps.get_model("analytics", "ConversationFact").objects.filter(
+        conversation_id=OuterRef("conversation_id")
+    )
+    apps.get_model("analytics", "RepeatContact").objects.update(
+        created_at=Subquery(facts.values("created_at")[:1]),
+        created_day=Subquery(facts.values("created_day")[:1]),
+    )
+
+
 def rebuild_rollups(apps, schema_editor):
     """Every store-day is rebuilt by the refresh (issue rows are new); reports count from
     the facts until it has finished."""
@@ -13,6 +26,7 @@ def rebuild_rollups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("conversations", "0003_conversation_updated_index"),
         ("analytics", "0003_rollup_distributions_and_tags"),
         ("inboxes", "0004_chat_visitor"),
         ("stores", "0002_business_hours"),
@@ -68,6 +82,68 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [models.Index(fields=["day", "store"], name="rollup_issue_daily")],
             },
+        ),
+        # Conversations per weekday and hour are kept in the daily rollups' distributions.
+        migrations.DeleteModel(name="HourlyRollup"),
+        migrations.AddField(
+            model_name="repeatcontact",
+            name="created_at",
+            field=models.DateTimeField(null=True),
+        ),
+        migrations.AddField(
+            model_name="repeatcontact",
+            name="created_day",
+            field=models.DateField(null=True),
+        ),
+        migrations.RunPython(repeat_starts, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="repeatcontact",
+            name="created_at",
+            field=models.DateTimeField(),
+        ),
+        migrations.AlterField(
+            model_name="repeatcontact",
+            name="created_day",
+            field=models.DateField(),
+        ),
+        migrations.AddIndex(
+            model_name="repeatcontact",
+            index=models.Index(fields=["created_at"], name="repeat_created"),
+        ),
+        migrations.RemoveIndex(
+            model_name="dailyrollup",
+            name="rollup_daily",
+        ),
+        migrations.RemoveIndex(
+            model_name="tagdailyrollup",
+            name="rollup_tag_daily",
+        ),
+        migrations.AddField(
+            model_name="issuedailyrollup",
+            name="tag",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="conversations.tag",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dailyrollup",
+            index=models.Index(
+                fields=["day", "store"], include=("created", "resolved"), name="rollup_daily"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="issuedailyrollup",
+            index=models.Index(fields=["tag", "day"], name="rollup_issue_tag"),
+        ),
+        migrations.AddIndex(
+            model_name="tagdailyrollup",
+            index=models.Index(
+                fields=["tag", "day"], include=("created", "resolved"), name="rollup_tag_daily"
+            ),
         ),
         migrations.RunPython(rebuild_rollups, migrations.RunPython.noop),
     ]

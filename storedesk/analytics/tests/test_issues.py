@@ -327,6 +327,8 @@ def test_issue_rollups_count_what_the_facts_count(shop):
         (dataclasses.replace(today(shop), language="hr"), 30),
         (dataclasses.replace(today(shop), inbox_id=shop["other"].pk), None),
         (dataclasses.replace(today(shop), channel="webform"), None),
+        (dataclasses.replace(today(shop), tag="Delivery"), 30),
+        (dataclasses.replace(today(shop), tag="refund", language="en"), None),
     ]
     from_rollups = [_issue_reports(lead, f, w) for f, w in views]
     RefreshState.objects.update(rollup_format=0)  # as during an upgrade: facts are counted
@@ -344,6 +346,9 @@ def test_issue_rollups_count_what_the_facts_count(shop):
         "password": 4,
     }
     assert complaints["intents"][0]["conversations"] >= 5
+    by_tag = from_rollups[5]
+    assert by_tag["repeats"]["repeats"] == 1  # the tagged one, ten days after
+    assert by_tag["complaints"]["tags"] == [{"tag": "delivery", "conversations": 5}]
     # A team or agent filter is counted from the facts (the issue rollups lack them).
     by_agent = _issue_reports(lead, dataclasses.replace(today(shop), agent_id=shop["ana"].pk))
     assert (by_agent["repeats"]["conversations"], by_agent["repeats"]["repeats"]) == (1, 0)

@@ -13,8 +13,9 @@ from storedesk.analytics.models import (
     AgentHourRollup,
     ConversationFact,
     DailyRollup,
-    HourlyRollup,
+    IssueDailyRollup,
     RefreshState,
+    TagDailyRollup,
 )
 from storedesk.analytics.services import analytics_refresh, analytics_reset
 from storedesk.conversations import services
@@ -40,9 +41,14 @@ def today_filters(store) -> ReportFilters:
 
 def rollup_snapshot():
     rows = []
-    for model in (DailyRollup, HourlyRollup, AgentHourRollup):
+    for model in (DailyRollup, TagDailyRollup, IssueDailyRollup, AgentHourRollup):
         fields = [f.name for f in model._meta.fields if f.name != "id"]
-        rows.append(sorted(map(repr, model.objects.values_list(*fields))))
+        rows.append(
+            sorted(
+                repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row))
+                for row in model.objects.values_list(*fields)
+            )
+        )
     return rows
 
 

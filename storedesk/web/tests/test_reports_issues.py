@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from storedesk.analytics.models import ConversationTopic, RepeatContact, Topic
+from storedesk.analytics.issue_rollups import issue_rollups_refresh
+from storedesk.analytics.models import ConversationFact, ConversationTopic, RepeatContact, Topic
 from storedesk.analytics.services import analytics_refresh
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +22,13 @@ WEEK = {"start": "2026-10-23", "end": "2026-10-27"}
 def issues(history):
     analytics_refresh()
     c = history.conversations
+    fact = ConversationFact.objects.get(pk=c["D"].pk)
     RepeatContact.objects.create(
         conversation=c["D"],
         earlier=c["B"],
         store=history.store,
+        created_at=fact.created_at,
+        created_day=fact.created_day,
         seconds_after=86400 + 3600,
         reason="intent",
         detail="get_refund",
@@ -53,6 +57,13 @@ def issues(history):
         ConversationTopic.objects.create(
             conversation=c[name], topic=topic, store=history.store, similarity=0.9
         )
+    # The links were made by hand here: count them into the issue rollups as the refresh
+    # does after it links conversations.
+    issue_rollups_refresh(
+        days=ConversationFact.objects.filter(store=history.store).values_list(
+            "store_id", "created_day"
+        )
+    )
     client = Client()
     client.force_login(history.supervisor)
     return history, client, delivery
