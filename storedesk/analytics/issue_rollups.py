@@ -14,9 +14,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
-
 from storedesk.analytics.models import ConversationFact, IssueDailyRollup, IssueKind
+from storedesk.analytics.writes import db_day, replace_day_rows
 
 # What the counting reads of each fact started that day (``created_facts``).
 CREATED_FIELDS = (
@@ -47,11 +46,28 @@ def created_facts(store_id: int, day: dt.date):
     )
 
 
+COLUMNS = (
+    "store",
+    "day",
+    "inbox",
+    "channel",
+    "language",
+    "tag",
+    "kind",
+    "key",
+    "repeat_days",
+    "conversations",
+    "complaints",
+    "negative",
+)
+
+
 def issue_rows(
     store_id: int, day: dt.date, facts: Iterable[dict], tags: dict[int, list[int]]
-) -> list[IssueDailyRollup]:
+) -> tuple:
     """The store-day's issue rollup rows from its started conversations' ``facts`` (dicts
-    with ``CREATED_FIELDS``) and ``tags`` (tag ids per conversation id)."""
+    with ``CREATED_FIELDS``) and ``tags`` (tag ids per conversation id), as ``(model,
+    columns, rows)`` for ``writes.replace_day_rows``."""
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def add(side: tuple, kind: str, key, days: int, f: dict) -> None:
@@ -76,25 +92,12 @@ def issue_rows(
             if reason:
                 days = repeat_days(f["conversation__repeat_link__seconds_after"])
                 add(side, IssueKind.REPEAT, reason, days, f)
-    return [
-        IssueDailyRollup(
-            store_id=store_id,
-            day=day,
-            inbox_id=inbox_id,
-            channel=channel,
-            language=language,
-            tag_id=tag,
-            kind=kind,
-            key=key[:60],
-            repeat_days=days,
-            conversations=n,
-            complaints=complaints,
-            negative=negative,
-        )
-        for (inbox_id, channel, language, tag, kind, key, days), (n, complaints, negative) in (
-            counts.items()
-        )
+    on = db_day(day)
+    rows = [
+        (store_id, on, inbox_id, channel, language, tag, kind, key[:60], days, *shares)
+        for (inbox_id, channel, language, tag, kind, key, days), shares in counts.items()
     ]
+    return IssueDailyRollup, COLUMNS, rows
 
 
 def day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
@@ -115,9 +118,7 @@ def issue_rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
     pairs = sorted(set(days))
     for store_id, day in pairs:
         rows = issue_rows(store_id, day, created_facts(store_id, day), day_tags(store_id, day))
-        with transaction.atomic():
-            IssueDailyRollup.objects.filter(store_id=store_id, day=day).delete()
-            IssueDailyRollup.objects.bulk_create(rows, batch_size=1000)
+        replace_day_rows(store_id, day, [rows])
     return len(pairs)
 
 

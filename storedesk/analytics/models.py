@@ -211,7 +211,9 @@ class TagDailyRollup(DailyCounts):
         indexes = [
             models.Index(
                 fields=["tag", "day"], name="rollup_tag_daily", include=["created", "resolved"]
-            )
+            ),
+            # The refresh replaces a store-day's rows.
+            models.Index(fields=["day", "store"], name="rollup_tag_store_day"),
         ]
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
@@ -47,7 +47,8 @@ from storedesk.analytics.models import (
 )
 from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
 from storedesk.analytics.topic_services import topics_assign, topics_cluster, topics_due
-from storedesk.analytics.totals import pack_distributions
+from storedesk.analytics.totals import COUNTS, pack_distributions
+from storedesk.analytics.writes import db_day, replace_day_rows
 from storedesk.assistant.models import (
     AssistantAnswer,
     AssistantSession,
@@ -318,37 +319,52 @@ def facts_refresh(*, conversation_ids: list[int], now=None) -> set[tuple[int, dt
 # --- Rollups --------------------------------------------------------------------------------
 
 
+class _Counts:
+    """The counts of one rollup row being counted (``COUNTS``, as attributes)."""
+
+    __slots__ = COUNTS
+
+    def __init__(self):
+        for name in COUNTS:
+            setattr(self, name, 0)
+
+
 class _DayRows:
     """The rollup rows of one store-day being counted, by key (the dimensions, and for tag
     rollups the tag id after them), with their distributions."""
 
     def __init__(self, model, store_id: int, day: dt.date):
         self.model, self.store_id, self.day = model, store_id, day
-        self.rows: dict[tuple, DailyRollup | TagDailyRollup] = {}
+        self.rows: dict[tuple, _Counts] = {}
         self.distributions: dict[tuple, dict[str, Counter]] = defaultdict(
             lambda: defaultdict(Counter)
         )
 
-    def row(self, key: tuple):
-        """The row of ``key`` (created on first use) and its distributions."""
+    def row(self, key: tuple) -> tuple[_Counts, dict[str, Counter]]:
+        """The counts of ``key`` (created on first use) and its distributions."""
         found = self.rows.get(key)
         if found is None:
-            dims, tag = (
-                (key[:-1], {"tag_id": key[-1]}) if self.model is TagDailyRollup else (key, {})
-            )
-            found = self.rows[key] = self.model(
-                store_id=self.store_id,
-                day=self.day,
-                distributions=b"",
-                **dict(zip(DIMENSIONS, dims, strict=True)),
-                **tag,
-            )
+            found = self.rows[key] = _Counts()
         return found, self.distributions[key]
 
-    def finished(self) -> list:
-        for key, row in self.rows.items():
-            row.distributions = pack_distributions(self.distributions.get(key, {}))
-        return list(self.rows.values())
+    def columns(self) -> tuple[str, ...]:
+        tag = ("tag",) if self.model is TagDailyRollup else ()
+        return ("store", "day", *DIMENSIONS, *tag, *COUNTS, "distributions")
+
+    def finished(self) -> tuple:
+        """``(model, columns, rows)`` for ``writes.replace_day_rows``."""
+        day = db_day(self.day)
+        rows = [
+            (
+                self.store_id,
+                day,
+                *key,
+                *(getattr(counts, name) for name in COUNTS),
+                pack_distributions(self.distributions.get(key, {})),
+            )
+            for key, counts in self.rows.items()
+        ]
+        return self.model, self.columns(), rows
 
 
 def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
@@ -366,9 +382,9 @@ def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
     return tags
 
 
-def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[list, list, list]:
+def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[tuple, tuple, tuple]:
     """The store-day's daily, tag and issue rollup rows, counted from the facts (and, for
-    daily rows, the day's messages)."""
+    daily rows, the day's messages), each as ``(model, columns, rows)``."""
     plain = _DayRows(DailyRollup, store_id, day)
     tagged = _DayRows(TagDailyRollup, store_id, day)
     tags = _day_tags(store_id, day)
@@ -476,28 +492,46 @@ def _day_messages(store_id: int, day: dt.date, clock: _StoreClock):
     )
 
 
+def _fact_dims(conversation_ids: list[int]) -> dict[int, tuple]:
+    """The dimensions of these conversations' facts. On PostgreSQL the ids go as one array
+    parameter: an ``IN`` list of a day's few thousand ids cost more to build and parse than
+    to run, and a join with the messages let the planner scan every fact."""
+    if connection.vendor != "postgresql":
+        facts = ConversationFact.objects.filter(conversation_id__in=conversation_ids)
+        return {row[0]: row[1:] for row in facts.values_list("conversation_id", *DIMENSIONS)}
+    quote = connection.ops.quote_name
+    fact = ConversationFact._meta
+    dims = ", ".join(quote(fact.get_field(name).column) for name in DIMENSIONS)
+    sql = (
+        f"SELECT conversation_id, {dims} FROM {quote(fact.db_table)} "  # noqa: S608
+        "WHERE conversation_id = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [conversation_ids])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
 def _message_counts(store_id: int, day: dt.date, clock: _StoreClock) -> Counter:
-    """Messages written that local day, per (conversation dimensions, measure): one
-    ``GROUP BY`` of the day's messages joined with their conversations' facts (reading the
-    facts by an ``IN`` list of the day's conversations cost more than the counting)."""
-    dims = [f"conversation__fact__{name}" for name in DIMENSIONS]
-    rows = (
+    """Messages written that local day, per (conversation dimensions, measure): counted
+    per conversation in the database, then added up under each conversation's dimensions."""
+    per_conversation = list(
         _day_messages(store_id, day, clock)
-        .filter(conversation__fact__isnull=False)
-        .values_list(*dims, "kind", "sender_type")
+        .values_list("conversation_id", "kind", "sender_type")
         .annotate(n=Count("id"))
         .order_by()
     )
+    dims = _fact_dims(list({row[0] for row in per_conversation}))
     result: Counter = Counter()
-    for row in rows:
-        measure = _MESSAGE_MEASURES.get((row[-3], row[-2]))
-        if measure:
-            result[(tuple(row[:-3]), measure)] += row[-1]
+    for conversation_id, kind, sender_type, n in per_conversation:
+        measure = _MESSAGE_MEASURES.get((kind, sender_type))
+        if measure and conversation_id in dims:
+            result[(dims[conversation_id], measure)] += n
     return result
 
 
-def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[AgentHourRollup]:
-    """Each agent's replies per local hour of the store-day, counted in the database."""
+def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple:
+    """Each agent's replies per local hour of the store-day, counted in the database, as
+    ``(model, columns, rows)`` for ``writes.replace_day_rows``."""
     counts = (
         _day_messages(store_id, day, clock)
         .filter(kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT)
@@ -506,17 +540,10 @@ def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> list[Ag
         .annotate(n=Count("id"))
         .order_by()
     )
-    return [
-        AgentHourRollup(
-            store_id=store_id,
-            day=day,
-            hour=hour,
-            weekday=day.weekday(),
-            agent_id=agent_id,
-            replies=n,
-        )
-        for agent_id, hour, n in counts
-    ]
+    columns = ("store", "day", "hour", "weekday", "agent_id", "replies")
+    on = db_day(day)
+    rows = [(store_id, on, hour, day.weekday(), agent_id, n) for agent_id, hour, n in counts]
+    return AgentHourRollup, columns, rows
 
 
 def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
@@ -528,17 +555,8 @@ def rollups_refresh(*, days: Iterable[tuple[int, dt.date]]) -> int:
         clock = clocks.get(store_id)
         if clock is None:
             continue  # the store is gone, and its rollups with it
-        daily, tag_daily, issues = _daily_rows(store_id, day, clock)
-        agent_hours = _agent_hour_rows(store_id, day, clock)
-        with transaction.atomic():
-            for model, rows in (
-                (DailyRollup, daily),
-                (TagDailyRollup, tag_daily),
-                (IssueDailyRollup, issues),
-                (AgentHourRollup, agent_hours),
-            ):
-                model.objects.filter(store_id=store_id, day=day).delete()
-                model.objects.bulk_create(rows, batch_size=500)
+        tables = (*_daily_rows(store_id, day, clock), _agent_hour_rows(store_id, day, clock))
+        replace_day_rows(store_id, day, tables)
     return len(pairs)
 
 

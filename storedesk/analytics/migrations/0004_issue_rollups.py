@@ -145,5 +145,9 @@ class Migration(migrations.Migration):
                 fields=["tag", "day"], include=("created", "resolved"), name="rollup_tag_daily"
             ),
         ),
+        migrations.AddIndex(
+            model_name="tagdailyrollup",
+            index=models.Index(fields=["day", "store"], name="rollup_tag_store_day"),
+        ),
         migrations.RunPython(rebuild_rollups, migrations.RunPython.noop),
     ]
