@@ -14,8 +14,8 @@ from collections import defaultdict
 from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 
 from storedesk.analytics.filters import ReportFilters, dimension_q
-from storedesk.analytics.issue_rollups import repeat_days
 from storedesk.analytics.models import IssueDailyRollup, IssueKind
+from storedesk.analytics.rollup_services import repeat_days
 from storedesk.analytics.selectors import rollups_current, scoped_facts
 from storedesk.conversations.models import Conversation, Tag
 

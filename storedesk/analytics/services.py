@@ -26,12 +26,6 @@ from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from storedesk.analytics import buckets
-from storedesk.analytics.issue_rollups import (
-    CREATED_FIELDS,
-    issue_rollups_refresh,
-    issue_rows,
-    topic_days,
-)
 from storedesk.analytics.models import (
     ROLLUP_FORMAT,
     AgentHourRollup,
@@ -45,10 +39,17 @@ from storedesk.analytics.models import (
     TagDailyRollup,
     Topic,
 )
+from storedesk.analytics.rollup_services import (
+    CREATED_FIELDS,
+    db_day,
+    issue_rollups_refresh,
+    issue_rows,
+    replace_day_rows,
+    topic_days,
+)
 from storedesk.analytics.signal_services import repeats_detect, signals_compute_pending
 from storedesk.analytics.topic_services import topics_assign, topics_cluster, topics_due
 from storedesk.analytics.totals import COUNTS, pack_distributions
-from storedesk.analytics.writes import db_day, replace_day_rows
 from storedesk.assistant.models import (
     AssistantAnswer,
     AssistantSession,
@@ -352,7 +353,7 @@ class _DayRows:
         return ("store", "day", *DIMENSIONS, *tag, *COUNTS, "distributions")
 
     def finished(self) -> tuple:
-        """``(model, columns, rows)`` for ``writes.replace_day_rows``."""
+        """``(model, columns, rows)`` for ``rollup_services.replace_day_rows``."""
         day = db_day(self.day)
         rows = [
             (
@@ -531,7 +532,7 @@ def _message_counts(store_id: int, day: dt.date, clock: _StoreClock) -> Counter:
 
 def _agent_hour_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple:
     """Each agent's replies per local hour of the store-day, counted in the database, as
-    ``(model, columns, rows)`` for ``writes.replace_day_rows``."""
+    ``(model, columns, rows)`` for ``rollup_services.replace_day_rows``."""
     counts = (
         _day_messages(store_id, day, clock)
         .filter(kind=MessageKind.OUTBOUND, sender_type=SenderType.AGENT)

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from storedesk.analytics.issue_rollups import issue_rollups_refresh
 from storedesk.analytics.models import ConversationFact, ConversationTopic, RepeatContact, Topic
+from storedesk.analytics.rollup_services import issue_rollups_refresh
 from storedesk.analytics.services import analytics_refresh
 
 pytestmark = pytest.mark.django_db

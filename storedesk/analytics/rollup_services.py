@@ -1,10 +1,17 @@
-"""Counting what a store-day's new conversations were about into ``IssueDailyRollup`` rows:
-their topics, intents and tags, and the repeat contacts among them.
+"""Writing rollup rows: replacing a store-day's rows, and the issue rollups.
 
-``services.rollups_refresh`` writes these beside the other rollups of a store-day; topics
+A busy store-day has a thousand rollup rows (most of them per tag); building a model
+instance for each and letting ``bulk_create`` prepare every value took longer than
+counting them, and its multi-row ``INSERT`` statements took the database driver longer to
+parse than the database to run. Rows here are tuples in the order of their columns,
+streamed with ``COPY`` on PostgreSQL (``executemany`` of one prepared statement elsewhere).
+
+Issue rollups count what a store-day's new conversations were about (``IssueDailyRollup``):
+their topics, intents and tags, and the repeat contacts among them.
+``services.rollups_refresh`` writes them beside the other rollups of a store-day; topics
 change apart from the facts (clustering every few hours, new conversations joining a
-topic), so the refresh rewrites only these rows of the days whose topic links changed
-with :func:`issue_rollups_refresh`.
+topic), so the refresh rewrites only these rows of the days whose topic links changed with
+:func:`issue_rollups_refresh`.
 """
 
 from __future__ import annotations
@@ -12,10 +19,51 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
 
 from storedesk.analytics.models import ConversationFact, IssueDailyRollup, IssueKind
-from storedesk.analytics.writes import db_day, replace_day_rows
+
+# --- Replacing a store-day's rows -----------------------------------------------------------
+
+
+def _names(model, columns: Sequence[str]) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    return quote(model._meta.db_table), names
+
+
+def _insert(cursor, model, columns: Sequence[str], rows: list[tuple]) -> None:
+    # Only the model's own table and column names are put into the statements.
+    table, names = _names(model, columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+
+def replace_day_rows(store_id: int, day: dt.date, tables: Sequence[tuple]) -> None:
+    """In one transaction, delete each model's rows of the store-day and insert the new
+    ones: ``tables`` holds ``(model, column names, rows)``, each row a tuple of values in
+    the order of the names (fields' names, e.g. "store" or "team_id"), already in the
+    database's form (see ``db_day``)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, columns, rows in tables:
+            model.objects.filter(store_id=store_id, day=day).delete()
+            if rows:
+                _insert(cursor, model, columns, rows)
+
+
+def db_day(day: dt.date):
+    """A date as the database takes it in a raw statement."""
+    return connection.ops.adapt_datefield_value(day)
+
+
+# --- Issue rollups ---------------------------------------------------------------------------
 
 # What the counting reads of each fact started that day (``created_facts``).
 CREATED_FIELDS = (
@@ -67,7 +115,7 @@ def issue_rows(
 ) -> tuple:
     """The store-day's issue rollup rows from its started conversations' ``facts`` (dicts
     with ``CREATED_FIELDS``) and ``tags`` (tag ids per conversation id), as ``(model,
-    columns, rows)`` for ``writes.replace_day_rows``."""
+    columns, rows)`` for ``replace_day_rows``."""
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def add(side: tuple, kind: str, key, days: int, f: dict) -> None:
