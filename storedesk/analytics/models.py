@@ -25,7 +25,10 @@ class ConversationFact(models.Model):
     inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
     # The inbox's kind ("email", "webchat", ...), so channel filters need no join.
     channel = models.CharField(max_length=20)
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    # Indexed by ``fact_contact`` (contact first).
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -112,7 +115,9 @@ class ConversationFact(models.Model):
                 ],
                 name="fact_resolved",
             ),
-            models.Index(fields=["contact", "created_at"], name="fact_contact"),
+            # A contact's conversations resolved since a moment: the earlier conversations
+            # a new one may repeat (reading only those, not every one of a frequent writer).
+            models.Index(fields=["contact", "resolved_at"], name="fact_contact"),
             # Conversations still waiting for a signal, newest first.
             models.Index(fields=["created_at"], name="fact_created_at"),
         ]

@@ -371,12 +371,12 @@ class _DayRows:
 def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
     """The tag ids of each conversation the store-day's rollups count (started, first
     answered or resolved that day)."""
-    links = Conversation.tags.through.objects.filter(
-        Q(conversation__fact__created_day=day)
-        | Q(conversation__fact__first_response_day=day)
-        | Q(conversation__fact__resolved_day=day),
-        conversation__fact__store_id=store_id,
-    ).values_list("conversation_id", "tag_id")
+    counted = ConversationFact.objects.filter(
+        Q(created_day=day) | Q(first_response_day=day) | Q(resolved_day=day), store_id=store_id
+    ).values("conversation_id")
+    links = Conversation.tags.through.objects.filter(conversation_id__in=counted).values_list(
+        "conversation_id", "tag_id"
+    )
     tags: dict[int, list[int]] = defaultdict(list)
     for conversation_id, tag_id in links:
         tags[conversation_id].append(tag_id)
