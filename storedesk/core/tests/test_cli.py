@@ -4,13 +4,14 @@ home, real HTTP."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+
+from storedesk.core.testing import free_port
 
 STOREDESK = [sys.executable, "-m", "storedesk.cli"]
 
@@ -26,12 +27,6 @@ def _run(home, *args, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*STOREDESK, *args], env=_env(home), capture_output=True, text=True, timeout=timeout
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, token: str | None = None):
@@ -62,7 +57,7 @@ def test_migrate_createadmin_and_token(tmp_path):
     reason="the embedded demo is exercised in the SQLite pass",
 )
 def test_demo_starts_serves_and_stops(tmp_path):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*STOREDESK, "demo", "--port", str(port)],
         env=_env(tmp_path),
@@ -117,7 +112,7 @@ def _mail_through_smtpd(home, address: str, web_port: int, token: str) -> None:
     import smtplib
     from email.message import EmailMessage
 
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtpd = subprocess.Popen(
         [*STOREDESK, "smtpd", "--port", str(smtp_port)],
         env=_env(home),

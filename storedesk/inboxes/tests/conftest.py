@@ -32,13 +32,9 @@ from pathlib import Path
 
 import pytest
 
+from storedesk.core.testing import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _certificates(directory: Path) -> str:
@@ -275,7 +271,7 @@ def dovecot():
         f"introspection_url = {endpoint}\nusername_attribute = email\n"
     )
     (base / "passwd.d").mkdir()
-    server = Dovecot(base, _free_port(), _free_port(), _certificates(base))
+    server = Dovecot(base, free_port(), free_port(), _certificates(base))
     config = base / "dovecot.conf"
     config.write_text(_config(base, server.imaps_port, server.imap_port, uid, gid, extra))
     process = subprocess.Popen(
