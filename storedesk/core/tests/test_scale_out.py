@@ -14,7 +14,8 @@ import urllib.request
 import pytest
 import websockets
 
-from storedesk.core.tests.test_cli import STOREDESK, _env, _free_port, _get
+from storedesk.core.testing import free_port
+from storedesk.core.tests.test_cli import STOREDESK, _env, _get
 
 REDIS_URL = os.environ.get("STOREDESK_TEST_REDIS_URL", "")
 
@@ -97,7 +98,7 @@ def cluster(tmp_path, redis_url):
         text=True,
     )
     ids = json.loads(setup.stdout.strip().splitlines()[-1])
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     commands = [[*STOREDESK, "serve", "--port", str(port)] for port in ports]
     commands.append([*STOREDESK, "worker", "--workers", "2"])
     processes = [
