@@ -24,12 +24,11 @@ from storedesk.conversations.models import Conversation, Tag
 IssueCounts = dict[tuple[str, str, int], list[int]]
 
 
-def from_rollups(filters: ReportFilters, current: bool | None = None) -> bool:
-    """Whether the issue rollups answer these filters (``current``: whether the rollups
-    are of the current format, when the caller knows)."""
+def from_rollups(filters: ReportFilters) -> bool:
+    """Whether the issue rollups answer these filters."""
     if filters.team_id is not None or filters.agent_id is not None:
         return False
-    return rollups_current() if current is None else current
+    return rollups_current()
 
 
 def _issue_rows(actor, filters: ReportFilters, start, end):
@@ -41,12 +40,10 @@ def _issue_rows(actor, filters: ReportFilters, start, end):
     return rows.filter(tag__isnull=True)
 
 
-def period_issue_counts(
-    actor, filters: ReportFilters, *, current: bool | None = None
-) -> tuple[IssueCounts, IssueCounts]:
+def period_issue_counts(actor, filters: ReportFilters) -> tuple[IssueCounts, IssueCounts]:
     """The issue counts of the filters' period and of the previous one."""
     previous = filters.previous()
-    if not from_rollups(filters, current):
+    if not from_rollups(filters):
         return _fact_counts(actor, filters), _fact_counts(actor, previous)
     in_period = Case(
         When(day__gte=filters.start, then=Value(True)),
@@ -128,14 +125,12 @@ def of_kind(counts: IssueCounts, kind: str, *, window: int | None = None) -> dic
     return result
 
 
-def topic_series(
-    actor, filters: ReportFilters, topic_ids: list[int], *, current: bool | None = None
-) -> dict[int, dict]:
+def topic_series(actor, filters: ReportFilters, topic_ids: list[int]) -> dict[int, dict]:
     """Conversations per day of the period in each of these topics."""
     series: dict[int, dict] = defaultdict(dict)
     if not topic_ids:
         return series
-    if from_rollups(filters, current):
+    if from_rollups(filters):
         rows = (
             _issue_rows(actor, filters, filters.start, filters.end)
             .filter(kind=IssueKind.TOPIC, key__in=[str(pk) for pk in topic_ids])

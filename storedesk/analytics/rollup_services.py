@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from storedesk.analytics.models import ConversationFact, IssueDailyRollup, IssueKind
 
@@ -148,13 +149,18 @@ def issue_rows(
     return IssueDailyRollup, COLUMNS, rows
 
 
-def day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
-    """The tag ids of each conversation started on the store-day."""
+def day_tags(store_id: int, day: dt.date, *, counted: bool = False) -> dict[int, list[int]]:
+    """The tag ids of each conversation started on the store-day (``counted``: also those
+    first answered or resolved that day, which its daily rollups count)."""
     from storedesk.conversations.models import Conversation
 
+    on_day = Q(created_day=day)
+    if counted:
+        on_day |= Q(first_response_day=day) | Q(resolved_day=day)
+    facts = ConversationFact.objects.filter(on_day, store_id=store_id).values("conversation_id")
     tags: dict[int, list[int]] = defaultdict(list)
     for conversation_id, tag_id in Conversation.tags.through.objects.filter(
-        conversation__fact__store_id=store_id, conversation__fact__created_day=day
+        conversation_id__in=facts
     ).values_list("conversation_id", "tag_id"):
         tags[conversation_id].append(tag_id)
     return tags

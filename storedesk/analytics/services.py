@@ -41,6 +41,7 @@ from storedesk.analytics.models import (
 )
 from storedesk.analytics.rollup_services import (
     CREATED_FIELDS,
+    day_tags,
     db_day,
     issue_rollups_refresh,
     issue_rows,
@@ -368,27 +369,12 @@ class _DayRows:
         return self.model, self.columns(), rows
 
 
-def _day_tags(store_id: int, day: dt.date) -> dict[int, list[int]]:
-    """The tag ids of each conversation the store-day's rollups count (started, first
-    answered or resolved that day)."""
-    counted = ConversationFact.objects.filter(
-        Q(created_day=day) | Q(first_response_day=day) | Q(resolved_day=day), store_id=store_id
-    ).values("conversation_id")
-    links = Conversation.tags.through.objects.filter(conversation_id__in=counted).values_list(
-        "conversation_id", "tag_id"
-    )
-    tags: dict[int, list[int]] = defaultdict(list)
-    for conversation_id, tag_id in links:
-        tags[conversation_id].append(tag_id)
-    return tags
-
-
 def _daily_rows(store_id: int, day: dt.date, clock: _StoreClock) -> tuple[tuple, tuple, tuple]:
     """The store-day's daily, tag and issue rollup rows, counted from the facts (and, for
     daily rows, the day's messages), each as ``(model, columns, rows)``."""
     plain = _DayRows(DailyRollup, store_id, day)
     tagged = _DayRows(TagDailyRollup, store_id, day)
-    tags = _day_tags(store_id, day)
+    tags = day_tags(store_id, day, counted=True)
 
     def targets(f, *, tags_only: bool = False):
         dims = _dims(f)
